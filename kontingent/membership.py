@@ -1,0 +1,575 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sql.conditionals import Coalesce
+from sql.operators import Equal
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Exclude, ModelSQL, ModelView, Unique, Workflow,
+    fields)
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.sql.functions import DateRange
+from trytond.sql.operators import RangeOverlap
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import MembershipError, MembershipUnitError
+from .period import age_at, period_containing
+from .pricing import MemberFacts, Step, evaluate_price, proration_fraction
+
+OPEN_END = datetime.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    "What one product of a membership costs for one period"
+    product: object
+    period_start: datetime.date
+    period_end: datetime.date
+    amount: Decimal
+    steps: tuple
+
+
+class WithdrawalReason(DeactivableMixin, ModelSQL, ModelView):
+    "Withdrawal Reason"
+    __name__ = 'kontingent.withdrawal_reason'
+
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'kontingent.msg_withdrawal_reason_code_unique'),
+            ]
+        cls._order.insert(0, ('name', 'ASC'))
+
+
+class Membership(Workflow, ModelSQL, ModelView):
+    "Membership"
+    __name__ = 'kontingent.membership'
+    _history = True
+
+    party = fields.Many2One(
+        'party.party', "Member", required=True, ondelete='RESTRICT',
+        states={
+            'readonly': Eval('state') != 'draft',
+            },
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    payer = fields.Many2One(
+        'party.party', "Payer", ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="Leave empty when the member pays.")
+    unit = fields.Many2One(
+        'kontingent.unit', "Unit", required=True, ondelete='RESTRICT',
+        states={
+            'readonly': Eval('state') != 'draft',
+            })
+    company = fields.Function(
+        fields.Many2One('company.company', "Company"),
+        'on_change_with_company', searcher='search_company')
+    product = fields.Many2One(
+        'product.product', "Membership Type", required=True,
+        ondelete='RESTRICT',
+        domain=[
+            ('kontingent_kind', '=', 'membership'),
+            ],
+        states={
+            'readonly': Eval('state') != 'draft',
+            },
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    addons = fields.One2Many(
+        'kontingent.membership.addon', 'membership', "Add-ons",
+        states={
+            'readonly': Eval('state') == 'ended',
+            })
+    start_date = fields.Date(
+        "Start Date", required=True,
+        states={
+            'readonly': Eval('state') != 'draft',
+            })
+    end_date = fields.Date(
+        "End Date",
+        domain=[
+            If(Eval('end_date') & Eval('start_date'),
+                ('end_date', '>=', Eval('start_date')),
+                ()),
+            ],
+        states={
+            'readonly': Eval('state') == 'ended',
+            },
+        help="The last day of the membership.")
+    withdrawal_reason = fields.Many2One(
+        'kontingent.withdrawal_reason', "Withdrawal Reason",
+        ondelete='RESTRICT',
+        states={
+            'invisible': Eval('state') != 'ended',
+            'readonly': True,
+            })
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('active', "Active"),
+            ('suspended', "Suspended"),
+            ('ended', "Ended"),
+            ], "State", required=True, readonly=True, sort=False)
+    events = fields.One2Many(
+        'kontingent.membership.event', 'membership', "History",
+        readonly=True)
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    price = fields.Function(
+        fields.Numeric(
+            "Price", digits=(16, Eval('currency_digits', 2))),
+        'get_price')
+    currency_digits = fields.Function(
+        fields.Integer("Currency Digits"), 'on_change_with_currency_digits')
+    price_trace = fields.Function(
+        fields.Text("Price Explanation"), 'get_price')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('period_overlap',
+                Exclude(t,
+                    (t.party, Equal),
+                    (t.product, Equal),
+                    (DateRange(
+                            t.start_date, Coalesce(t.end_date, OPEN_END),
+                            '[]'),
+                        RangeOverlap)),
+                'kontingent.msg_membership_overlap'),
+            ]
+        cls._order = [
+            ('start_date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'active'),
+            ('active', 'suspended'),
+            ('suspended', 'active'),
+            ('active', 'ended'),
+            ('suspended', 'ended'),
+            }
+        cls._buttons.update({
+                'activate': {
+                    'invisible': ~Eval('state').in_(['draft', 'suspended']),
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'suspend': {
+                    'invisible': Eval('state') != 'active',
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'end': {
+                    'invisible': ~Eval('state').in_(['active', 'suspended']),
+                    'icon': 'tryton-delete',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_unit(cls):
+        return Transaction().context.get('kontingent_unit')
+
+    @fields.depends('party', 'unit', 'payer',
+        '_parent_party.member_unit', '_parent_party.member_payer')
+    def on_change_party(self):
+        if self.party:
+            if not self.unit and self.party.member_unit:
+                self.unit = self.party.member_unit
+            if not self.payer:
+                self.payer = self.party.member_payer
+
+    @fields.depends('unit')
+    def on_change_with_company(self, name=None):
+        return self.unit.company if self.unit else None
+
+    @classmethod
+    def search_company(cls, name, clause):
+        return [('unit.' + clause[0],) + tuple(clause[1:])]
+
+    @fields.depends('unit')
+    def on_change_with_currency(self, name=None):
+        return self.unit.company.currency if self.unit else None
+
+    @fields.depends('unit')
+    def on_change_with_currency_digits(self, name=None):
+        return self.unit.company.currency.digits if self.unit else 2
+
+    def get_rec_name(self, name):
+        return f'{self.party.rec_name} - {self.product.rec_name}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause
+        bool_op = 'AND' if operator.startswith('!') else 'OR'
+        return [bool_op,
+            ('party.rec_name',) + tuple(clause[1:]),
+            ('product.rec_name',) + tuple(clause[1:]),
+            ]
+
+    @property
+    def invoice_party(self):
+        return self.payer or self.party
+
+    def is_active_on(self, date):
+        return (self.start_date <= date
+            and (not self.end_date or date <= self.end_date))
+
+    @classmethod
+    def get_price(cls, memberships, names):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        date = Transaction().context.get('date') or Date.today()
+        result = {name: {} for name in names}
+        for membership in memberships:
+            lines = membership.get_price_lines(date)
+            if 'price' in names:
+                result['price'][membership.id] = (
+                    sum(line.amount for line in lines)
+                    if lines else None)
+            if 'price_trace' in names:
+                result['price_trace'][membership.id] = (
+                    membership.explain_price(lines))
+        return result
+
+    def get_price_lines(self, date):
+        """Return the PriceLine of each product billed for the periods
+        holding date: the membership type, the add-ons active then and the
+        entry fee of a new member"""
+        if not self.is_active_on(date):
+            return []
+        products = [self.product] + [
+            a.product for a in self.addons if a.is_active_on(date)]
+        lines = [self._price_line(product, date) for product in products]
+        entry_fee = self._entry_fee_line(lines[0])
+        if entry_fee:
+            lines.append(entry_fee)
+        return lines
+
+    def _member_facts(self, product, date):
+        party = self.party
+        location = party.member_location
+        locations = set()
+        while location:
+            locations.add(location.id)
+            location = location.parent
+        return MemberFacts(
+            product=product.id,
+            age=(age_at(party.birth_date, date)
+                if party.birth_date else None),
+            employment_status=(
+                party.employment_status.id
+                if party.employment_status else None),
+            locations=frozenset(locations),
+            join_date=party.join_date or self.start_date)
+
+    def _units(self):
+        "Return the unit of the membership and its ancestors, nearest first"
+        units = []
+        unit = self.unit
+        while unit:
+            units.append(unit)
+            unit = unit.parent
+        return units
+
+    def _price_line(self, product, date):
+        pool = Pool()
+        PriceRule = pool.get('kontingent.price.rule')
+        ProrationRule = pool.get('kontingent.proration.rule')
+        if not product.dues_period:
+            raise MembershipError(gettext(
+                    'kontingent.msg_product_dues_period_missing',
+                    product=product.rec_name))
+        period_start, period_end = period_containing(
+            date, product.dues_period)
+        if self.party.member_free:
+            return PriceLine(
+                product, period_start, period_end, Decimal(0),
+                (Step('member_free'),))
+        units = self._units()
+        rules = PriceRule.specs_for(units, product)
+        price = evaluate_price(
+            rules, self._member_facts(product, date), product.list_price)
+        steps = list(price.steps)
+        fraction, proration = proration_fraction(
+            ProrationRule.specs_for(units, product.dues_period),
+            period_start, self.start_date)
+        if proration:
+            steps.append(proration)
+        amount = self.currency.round(price.amount * fraction)
+        return PriceLine(
+            product, period_start, period_end, amount, tuple(steps))
+
+    def _entry_fee_line(self, dues_line):
+        "Return the entry fee line if this period starts the membership"
+        entry_fee_product = next(
+            (u.entry_fee_product for u in self._units()
+                if u.entry_fee_product), None)
+        if (not entry_fee_product
+                or not (dues_line.period_start <= self.start_date
+                    <= dues_line.period_end)
+                or self.has_earlier_membership()):
+            return None
+        return PriceLine(
+            entry_fee_product, dues_line.period_start, dues_line.period_end,
+            entry_fee_product.list_price, (Step('entry_fee'),))
+
+    def has_earlier_membership(self):
+        "Tell if the member was in the same organisation before"
+        organisation = self.unit.root
+        return bool(self.search([
+                    ('party', '=', self.party.id),
+                    ('unit', 'child_of', [organisation.id], 'parent'),
+                    ('start_date', '<', self.start_date),
+                    ('state', '!=', 'draft'),
+                    ], limit=1))
+
+    def explain_price(self, lines):
+        "Return the price explanation as text, one sentence a line"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        if not lines:
+            return gettext('kontingent.msg_trace_not_active')
+        text = []
+        for line in lines:
+            text.append(gettext('kontingent.msg_trace_line',
+                    product=line.product.rec_name,
+                    start=lang.strftime(line.period_start),
+                    end=lang.strftime(line.period_end),
+                    amount=lang.currency(line.amount, self.currency)))
+            for step in line.steps:
+                text.append('    ' + self.format_step(step, lang))
+        return '\n'.join(text)
+
+    def format_step(self, step, lang):
+        values = {}
+        for key, value in step.values.items():
+            if isinstance(value, datetime.date):
+                value = lang.strftime(value)
+            elif isinstance(value, Decimal) and key == 'amount':
+                value = lang.currency(value, self.currency)
+            elif isinstance(value, Decimal):
+                value = lang.format_number(value.normalize(), digits=None)
+            values[key] = value
+        return gettext(
+            f'kontingent.msg_trace_{step.reason}', rule=step.rule, **values)
+
+    @classmethod
+    def validate_fields(cls, memberships, field_names):
+        super().validate_fields(memberships, field_names)
+        if field_names & {'unit', 'product'}:
+            for membership in memberships:
+                membership.check_product_unit(membership.product)
+
+    def check_product_unit(self, product):
+        "A unit bills its own products and those of the units above it"
+        if product.kontingent_unit not in self._units():
+            raise MembershipUnitError(gettext(
+                    'kontingent.msg_membership_product_unit',
+                    product=product.rec_name,
+                    unit=self.unit.rec_name))
+
+    @classmethod
+    def check_modification(
+            cls, mode, memberships, values=None, external=False):
+        super().check_modification(
+            mode, memberships, values=values, external=external)
+        if mode == 'delete':
+            for membership in memberships:
+                if membership.state != 'draft':
+                    raise MembershipError(gettext(
+                            'kontingent.msg_membership_delete_draft',
+                            membership=membership.rec_name))
+
+    @classmethod
+    def copy(cls, memberships, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('events')
+        default.setdefault('end_date')
+        default.setdefault('withdrawal_reason')
+        return super().copy(memberships, default=default)
+
+    @classmethod
+    def _log_event(cls, memberships, state, date=None, reason=None):
+        pool = Pool()
+        Event = pool.get('kontingent.membership.event')
+        Date = pool.get('ir.date')
+        date = date or Date.today()
+        Event.save([
+                Event(membership=m, date=date, state=state, reason=reason)
+                for m in memberships])
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, memberships):
+        pool = Pool()
+        Party = pool.get('party.party')
+        parties = []
+        for membership in memberships:
+            party = membership.party
+            if not party.member_unit:
+                party.member_unit = membership.unit
+            if not party.join_date:
+                party.join_date = membership.start_date
+            parties.append(party)
+        Party.save(parties)
+        cls._log_event(memberships, 'active')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('suspended')
+    def suspend(cls, memberships):
+        cls._log_event(memberships, 'suspended')
+
+    @classmethod
+    @ModelView.button_action('kontingent.wizard_membership_end')
+    def end(cls, memberships):
+        pass
+
+    @classmethod
+    @Workflow.transition('ended')
+    def terminate(cls, memberships, date, reason):
+        "End memberships on date, the last day, for reason"
+        for membership in memberships:
+            if date < membership.start_date:
+                raise MembershipError(gettext(
+                        'kontingent.msg_membership_end_before_start',
+                        membership=membership.rec_name,
+                        date=date))
+        cls.write(memberships, {
+                'end_date': date,
+                'withdrawal_reason': reason.id if reason else None,
+                })
+        cls._log_event(memberships, 'ended', date=date, reason=reason)
+
+
+class MembershipAddon(ModelSQL, ModelView):
+    "Membership Add-on"
+    __name__ = 'kontingent.membership.addon'
+    _history = True
+
+    membership = fields.Many2One(
+        'kontingent.membership', "Membership", required=True,
+        ondelete='CASCADE')
+    product = fields.Many2One(
+        'product.product', "Add-on", required=True, ondelete='RESTRICT',
+        domain=[
+            ('kontingent_kind', '=', 'addon'),
+            ])
+    start_date = fields.Date(
+        "Start Date",
+        help="Leave empty to follow the membership.")
+    end_date = fields.Date(
+        "End Date",
+        domain=[
+            If(Eval('end_date') & Eval('start_date'),
+                ('end_date', '>=', Eval('start_date')),
+                ()),
+            ])
+
+    def is_active_on(self, date):
+        return ((not self.start_date or self.start_date <= date)
+            and (not self.end_date or date <= self.end_date))
+
+    @classmethod
+    def validate_fields(cls, addons, field_names):
+        super().validate_fields(addons, field_names)
+        if field_names & {'product', 'membership'}:
+            for addon in addons:
+                addon.membership.check_product_unit(addon.product)
+
+
+class MembershipEvent(ModelSQL, ModelView):
+    "Membership Event"
+    __name__ = 'kontingent.membership.event'
+
+    membership = fields.Many2One(
+        'kontingent.membership', "Membership", required=True,
+        ondelete='CASCADE')
+    date = fields.Date("Date", required=True)
+    state = fields.Selection(
+        'get_states', "State", required=True)
+    reason = fields.Many2One(
+        'kontingent.withdrawal_reason', "Reason", ondelete='RESTRICT')
+    user = fields.Function(
+        fields.Many2One('res.user', "User"), 'get_user')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('create_date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+
+    @classmethod
+    def get_states(cls):
+        pool = Pool()
+        Membership = pool.get('kontingent.membership')
+        return Membership.fields_get(['state'])['state']['selection']
+
+    def get_user(self, name):
+        return self.create_uid.id
+
+
+class EndMembershipStart(ModelView):
+    "End Membership"
+    __name__ = 'kontingent.membership.end.start'
+
+    date = fields.Date(
+        "Effective Date", required=True,
+        help="The last day of the membership.")
+    reason = fields.Many2One(
+        'kontingent.withdrawal_reason', "Reason", required=True)
+
+
+class EndMembership(Wizard):
+    "End Membership"
+    __name__ = 'kontingent.membership.end'
+    start = StateView(
+        'kontingent.membership.end.start',
+        'kontingent.membership_end_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("End", 'terminate', 'tryton-ok', default=True),
+            ])
+    terminate = StateTransition()
+
+    def default_start(self, fields):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        return {
+            'date': Date.today(),
+            }
+
+    def transition_terminate(self):
+        self.model.terminate(
+            self.records, self.start.date, self.start.reason)
+        return 'end'

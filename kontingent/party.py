@@ -1,0 +1,255 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from stdnum.dk import cpr
+from stdnum.exceptions import (
+    InvalidChecksum, InvalidComponent, InvalidLength)
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.no import fodselsnummer
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
+from trytond.transaction import Transaction
+
+from .exceptions import BirthDateError, NationalIdentifierError
+from .period import age_at
+
+NATIONAL_IDENTIFIERS = {
+    'no_fodselsnummer': fodselsnummer,
+    'dk_cpr': cpr,
+    }
+
+IDENTIFIER_ERROR_REASONS = [
+    (InvalidLength, 'length'),
+    (InvalidChecksum, 'checksum'),
+    (InvalidComponent, 'date'),
+    ]
+
+DELIVERY_CHANNELS = [
+    ('email', "E-mail"),
+    ('paper', "Paper"),
+    ('portal', "Portal Only"),
+    ]
+
+
+class EmploymentStatus(DeactivableMixin, ModelSQL, ModelView):
+    "Employment Status"
+    __name__ = 'kontingent.employment_status'
+
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'kontingent.msg_employment_status_code_unique'),
+            ]
+        cls._order.insert(0, ('name', 'ASC'))
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    member_unit = fields.Many2One(
+        'kontingent.unit', "Home Unit", ondelete='RESTRICT',
+        help="The local unit the member belongs to.")
+    member_organisation = fields.Many2One(
+        'kontingent.unit', "Organisation", readonly=True,
+        ondelete='RESTRICT',
+        help="The top unit whose sequence numbers the member.")
+    member_number = fields.Char(
+        "Member Number", readonly=True,
+        states={
+            'invisible': ~Eval('member_unit'),
+            })
+    birth_date = fields.Date(
+        "Birth Date",
+        help="Derived from the fødselsnummer or CPR number when the party "
+        "has one.")
+    member_age = fields.Function(
+        fields.Integer("Age"), 'get_member_age')
+    employment_status = fields.Many2One(
+        'kontingent.employment_status', "Employment Status",
+        ondelete='RESTRICT')
+    employer = fields.Many2One(
+        'party.party', "Employer", ondelete='RESTRICT',
+        domain=[
+            ('id', '!=', Eval('id', -1)),
+            ])
+    delivery_channel = fields.Selection(
+        DELIVERY_CHANNELS, "Delivery Channel",
+        help="How the member receives invoices and reminders.")
+    member_payer = fields.Many2One(
+        'party.party', "Payer", ondelete='RESTRICT',
+        domain=[
+            ('id', '!=', Eval('id', -1)),
+            ],
+        help="Who pays the member's dues by default, "
+        "e.g. a parent or the household.")
+    join_date = fields.Date(
+        "Join Date",
+        states={
+            'invisible': ~Bool(Eval('member_unit')),
+            })
+    member_free = fields.Boolean(
+        "Free Membership",
+        states={
+            'invisible': ~Bool(Eval('member_unit')),
+            },
+        help="Honorary and other free members pay no dues.")
+    memberships = fields.One2Many(
+        'kontingent.membership', 'party', "Memberships",
+        states={
+            'invisible': ~Bool(Eval('member_unit')),
+            })
+    member_location = fields.Function(
+        fields.Many2One('country.subdivision', "Location"),
+        'get_member_location')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('member_number_unique',
+                Unique(t, t.member_organisation, t.member_number),
+                'kontingent.msg_member_number_unique'),
+            ]
+
+    @classmethod
+    def default_delivery_channel(cls):
+        return 'email'
+
+    @classmethod
+    def default_member_free(cls):
+        return False
+
+    def get_member_age(self, name):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if self.birth_date:
+            date = Transaction().context.get('date') or Date.today()
+            return age_at(self.birth_date, date)
+
+    def get_member_location(self, name):
+        "Return the subdivision of the address, looked up by postal code"
+        pool = Pool()
+        PostalCode = pool.get('country.postal_code')
+        address = self.address_get()
+        if not address:
+            return None
+        if address.subdivision:
+            return address.subdivision.id
+        if address.country and address.postal_code:
+            postal_codes = PostalCode.search([
+                    ('country', '=', address.country.id),
+                    ('postal_code', '=', address.postal_code.strip()),
+                    ('subdivision', '!=', None),
+                    ], limit=1)
+            if postal_codes:
+                postal_code, = postal_codes
+                return postal_code.subdivision.id
+
+    @property
+    def national_identifier(self):
+        for identifier in self.identifiers:
+            if identifier.type in NATIONAL_IDENTIFIERS:
+                return identifier
+
+    @classmethod
+    def on_modification(cls, mode, parties, field_names=None):
+        super().on_modification(mode, parties, field_names=field_names)
+        if mode in {'create', 'write'} and (
+                field_names is None or 'member_unit' in field_names):
+            cls.number_members(parties)
+
+    @classmethod
+    def number_members(cls, parties):
+        "Give members their organisation and a number from its sequence"
+        to_save = []
+        for party in parties:
+            if not party.member_unit:
+                continue
+            organisation = party.member_unit.root
+            if party.member_organisation != organisation:
+                party.member_organisation = organisation
+                party.member_number = organisation.next_member_number()
+                to_save.append(party)
+            elif not party.member_number:
+                party.member_number = organisation.next_member_number()
+                to_save.append(party)
+        if to_save:
+            cls.save(to_save)
+
+    @classmethod
+    def validate_fields(cls, parties, field_names):
+        super().validate_fields(parties, field_names)
+        if field_names & {'birth_date', 'identifiers'}:
+            for party in parties:
+                party.check_birth_date()
+
+    def check_birth_date(self):
+        identifier = self.national_identifier
+        if identifier and self.birth_date != identifier.derived_birth_date:
+            raise BirthDateError(gettext(
+                    'kontingent.msg_party_birth_date_mismatch',
+                    party=self.rec_name,
+                    birth_date=self.birth_date,
+                    code=identifier.code))
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('member_number')
+        default.setdefault('member_organisation')
+        default.setdefault('memberships')
+        return super().copy(parties, default=default)
+
+
+class PartyIdentifier(metaclass=PoolMeta):
+    __name__ = 'party.identifier'
+
+    @property
+    def derived_birth_date(self):
+        module = NATIONAL_IDENTIFIERS.get(self.type)
+        if module and module.is_valid(self.code):
+            return module.get_birth_date(self.code)
+
+    @fields.depends('type', 'party', 'code')
+    def check_code(self):
+        module = NATIONAL_IDENTIFIERS.get(self.type)
+        if not module:
+            super().check_code()
+            return
+        try:
+            module.validate(self.code)
+        except StdnumValidationError as exception:
+            reason = next(
+                (r for e, r in IDENTIFIER_ERROR_REASONS
+                    if isinstance(exception, e)), 'format')
+            party = (
+                self.party.rec_name
+                if self.party and self.party.id > 0 else '')
+            raise NationalIdentifierError(gettext(
+                    f'kontingent.msg_national_identifier_invalid_{reason}',
+                    type=self.type_string, code=self.code,
+                    party=party)) from exception
+
+    @classmethod
+    def on_modification(cls, mode, identifiers, field_names=None):
+        pool = Pool()
+        Party = pool.get('party.party')
+        super().on_modification(mode, identifiers, field_names=field_names)
+        if mode != 'delete':
+            parties = []
+            for identifier in identifiers:
+                birth_date = identifier.derived_birth_date
+                if birth_date and identifier.party.birth_date != birth_date:
+                    identifier.party.birth_date = birth_date
+                    parties.append(identifier.party)
+            Party.save(parties)

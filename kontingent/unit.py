@@ -1,0 +1,211 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import re
+
+from stdnum import iban
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.no import kontonr
+
+from trytond.i18n import gettext
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
+from trytond.pyson import Bool, Eval, Id
+from trytond.transaction import Transaction
+
+from .exceptions import AccountNumberError, MemberNumberError
+
+DANISH_ACCOUNT = re.compile(r'^(?P<reg>\d{4})(?P<account>\d{1,10})$')
+
+
+def compact_account_number(number):
+    return re.sub(r'[\s.\-]', '', number or '')
+
+
+def validate_account_number(number, country_code):
+    """Return the compact account number or raise ValueError
+
+    Norway uses the 11-digit kontonummer with its MOD11 check digit; Denmark
+    a 4-digit registration number followed by up to 10 account digits (the
+    banks' own check rules are not public); elsewhere an IBAN.
+    """
+    number = compact_account_number(number)
+    if country_code == 'NO':
+        if len(number) != 11:
+            raise ValueError('length')
+        try:
+            return kontonr.validate(number)
+        except StdnumValidationError as exception:
+            raise ValueError('checksum') from exception
+    elif country_code == 'DK':
+        if not DANISH_ACCOUNT.match(number):
+            raise ValueError('format')
+        return number
+    try:
+        return iban.validate(number)
+    except StdnumValidationError as exception:
+        raise ValueError('iban') from exception
+
+
+class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
+    "Organisation Unit"
+    __name__ = 'kontingent.unit'
+
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code")
+    parent = fields.Many2One(
+        'kontingent.unit', "Parent", ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The organisation this unit belongs to, "
+        "e.g. the union of a local branch.")
+    children = fields.One2Many('kontingent.unit', 'parent', "Children")
+    company = fields.Many2One(
+        'company.company', "Company", required=True, ondelete='RESTRICT',
+        help="The legal entity in whose books the unit's dues are posted.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    country = fields.Many2One(
+        'country.country', "Country", required=True, ondelete='RESTRICT',
+        help="Decides how account numbers and member addresses are read.")
+    party = fields.Many2One(
+        'party.party', "Party", ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The unit as a party, to invoice it or to print its address.")
+    email = fields.Char(
+        "E-mail", help="The sender address of the unit's outgoing mail.")
+    account_number = fields.Char(
+        "Account Number", required=True,
+        help="The bank account members pay into.")
+    member_sequence = fields.Many2One(
+        'ir.sequence', "Member Sequence", ondelete='RESTRICT',
+        domain=[
+            ('sequence_type', '=',
+                Id('kontingent', 'sequence_type_member')),
+            ],
+        states={
+            'required': ~Bool(Eval('parent')),
+            'invisible': Bool(Eval('parent')),
+            },
+        help="Numbers the members of this organisation and its units.")
+    legal_invoice_number = fields.Boolean(
+        "Legal Invoice Number",
+        help="Bill with invoices numbered in the accounts; "
+        "if unchecked, send payment requests identified by KID only.")
+    invoice_sequence = fields.Many2One(
+        'ir.sequence.strict', "Invoice Sequence", ondelete='RESTRICT',
+        domain=[
+            ('sequence_type', '=',
+                Id('account_invoice', 'sequence_type_account_invoice')),
+            ('company', 'in', [Eval('company', -1), None]),
+            ],
+        states={
+            'invisible': ~Eval('legal_invoice_number'),
+            },
+        help="Leave empty to use the fiscal year's invoice sequence.")
+    invoice_report = fields.Many2One(
+        'ir.action.report', "Invoice Template", ondelete='RESTRICT',
+        domain=[
+            ('model', '=', 'account.invoice'),
+            ],
+        help="Leave empty to use the standard invoice.")
+    products = fields.One2Many(
+        'product.template', 'kontingent_unit', "Dues Products",
+        domain=[
+            ('type', '=', 'service'),
+            ],
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    entry_fee_product = fields.Many2One(
+        'product.product', "Entry Fee", ondelete='RESTRICT',
+        domain=[
+            ('kontingent_kind', '=', 'entry_fee'),
+            ],
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="Charged once, with the first dues of a new member.")
+    price_rules = fields.One2Many(
+        'kontingent.price.rule', 'unit', "Price Rules")
+    proration_rules = fields.One2Many(
+        'kontingent.proration.rule', 'unit', "Proration Rules")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('name', 'ASC'))
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @staticmethod
+    def default_legal_invoice_number():
+        return True
+
+    @fields.depends('parent', '_parent_parent.company',
+        '_parent_parent.country')
+    def on_change_parent(self):
+        if self.parent:
+            self.company = self.parent.company
+            self.country = self.parent.country
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
+
+    @fields.depends('account_number', 'country')
+    def on_change_account_number(self):
+        if self.account_number and self.country:
+            try:
+                self.account_number = validate_account_number(
+                    self.account_number, self.country.code)
+            except ValueError:
+                pass
+
+    @property
+    def root(self):
+        unit = self
+        while unit.parent:
+            unit = unit.parent
+        return unit
+
+    @classmethod
+    def validate_fields(cls, units, field_names):
+        super().validate_fields(units, field_names)
+        if field_names & {'account_number', 'country'}:
+            for unit in units:
+                unit.check_account_number()
+        if field_names & {'parent', 'member_sequence'}:
+            for unit in units:
+                if not unit.parent and not unit.member_sequence:
+                    raise MemberNumberError(gettext(
+                            'kontingent.msg_unit_member_sequence_required',
+                            unit=unit.rec_name))
+
+    def check_account_number(self):
+        try:
+            validate_account_number(self.account_number, self.country.code)
+        except ValueError as exception:
+            raise AccountNumberError(gettext(
+                    'kontingent.msg_unit_account_number_invalid_%s'
+                    % exception.args[0],
+                    number=self.account_number,
+                    unit=self.rec_name)) from exception
+
+    def next_member_number(self):
+        return self.root.member_sequence.get()
+
+    @classmethod
+    def copy(cls, units, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('products')
+        default.setdefault('price_rules')
+        default.setdefault('proration_rules')
+        return super().copy(units, default=default)
