@@ -5,16 +5,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sql.conditionals import Coalesce
-from sql.operators import Equal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Exclude, ModelSQL, ModelView, Unique, Workflow,
-    fields)
+    DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.sql.functions import DateRange
-from trytond.sql.operators import RangeOverlap
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -147,18 +145,6 @@ class Membership(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('period_overlap',
-                Exclude(t,
-                    (t.party, Equal),
-                    (t.product, Equal),
-                    (DateRange(
-                            t.start_date, Coalesce(t.end_date, OPEN_END),
-                            '[]'),
-                        RangeOverlap)),
-                'kontingent.msg_membership_overlap'),
-            ]
         cls._order = [
             ('start_date', 'DESC'),
             ('id', 'DESC'),
@@ -264,6 +250,11 @@ class Membership(Workflow, ModelSQL, ModelView):
         entry fee of a new member"""
         if not self.is_active_on(date):
             return []
+        # List prices are company values: read them as the unit's company
+        with Transaction().set_context(company=self.unit.company.id):
+            return self.__class__(self.id)._price_lines(date)
+
+    def _price_lines(self, date):
         products = [self.product] + [
             a.product for a in self.addons if a.is_active_on(date)]
         lines = [self._price_line(product, date) for product in products]
@@ -315,7 +306,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         units = self._units()
         rules = PriceRule.specs_for(units, product)
         price = evaluate_price(
-            rules, self._member_facts(product, date), product.list_price)
+            rules, self._member_facts(product, date), product.list_price_used)
         steps = list(price.steps)
         fraction, proration = proration_fraction(
             ProrationRule.specs_for(units, product.dues_period),
@@ -338,7 +329,7 @@ class Membership(Workflow, ModelSQL, ModelView):
             return None
         return PriceLine(
             entry_fee_product, dues_line.period_start, dues_line.period_end,
-            entry_fee_product.list_price, (Step('entry_fee'),))
+            entry_fee_product.list_price_used, (Step('entry_fee'),))
 
     def has_earlier_membership(self):
         "Tell if the member was in the same organisation before"
@@ -387,6 +378,44 @@ class Membership(Workflow, ModelSQL, ModelView):
         if field_names & {'unit', 'product'}:
             for membership in memberships:
                 membership.check_product_unit(membership.product)
+        if field_names & {'party', 'product', 'start_date', 'end_date'}:
+            cls.check_overlap(memberships)
+
+    @classmethod
+    def check_overlap(cls, memberships):
+        """Refuse two memberships of one type for a member on one day
+
+        One self-join per call: an exclusion constraint would need
+        PostgreSQL's btree_gist extension, and Tryton's emulation of it
+        nests one clause per record, which SQLite cannot parse in bulk.
+        """
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        if backend.name != 'sqlite':
+            cls.lock()
+        table = cls.__table__()
+        other = cls.__table__()
+        ids = [m.id for m in memberships]
+        for sub_ids in grouped_slice(ids):
+            cursor.execute(*table.join(other, condition=(
+                        (table.party == other.party)
+                        & (table.product == other.product)
+                        & (table.id != other.id)
+                        & (table.start_date
+                            <= Coalesce(other.end_date, OPEN_END))
+                        & (other.start_date
+                            <= Coalesce(table.end_date, OPEN_END)))
+                    ).select(table.id, other.id,
+                    where=reduce_ids(table.id, sub_ids),
+                    limit=1))
+            row = cursor.fetchone()
+            if row:
+                membership, existing = cls.browse(row)
+                raise MembershipError(gettext(
+                        'kontingent.msg_membership_overlap',
+                        membership=membership.rec_name,
+                        existing_start=existing.start_date,
+                        existing_end=existing.end_date or ''))
 
     def check_product_unit(self, product):
         "A unit bills its own products and those of the units above it"

@@ -1,5 +1,7 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+
 from stdnum.dk import cpr
 from stdnum.exceptions import (
     InvalidChecksum, InvalidComponent, InvalidLength)
@@ -171,20 +173,20 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def number_members(cls, parties):
         "Give members their organisation and a number from its sequence"
-        to_save = []
+        to_number = defaultdict(list)
         for party in parties:
             if not party.member_unit:
                 continue
             organisation = party.member_unit.root
-            if party.member_organisation != organisation:
+            if (party.member_organisation != organisation
+                    or not party.member_number):
+                to_number[organisation].append(party)
+        for organisation, members in to_number.items():
+            numbers = organisation.next_member_numbers(len(members))
+            for party, number in zip(members, numbers):
                 party.member_organisation = organisation
-                party.member_number = organisation.next_member_number()
-                to_save.append(party)
-            elif not party.member_number:
-                party.member_number = organisation.next_member_number()
-                to_save.append(party)
-        if to_save:
-            cls.save(to_save)
+                party.member_number = number
+        cls.save(sum(to_number.values(), []))
 
     @classmethod
     def validate_fields(cls, parties, field_names):

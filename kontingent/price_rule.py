@@ -149,5 +149,5 @@ class PriceRule(
             amount=self.amount,
             percentage=self.percentage,
             alternative_price=(
-                self.alternative_product.list_price
+                self.alternative_product.list_price_used
                 if self.alternative_product else None))

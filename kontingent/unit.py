@@ -199,8 +199,9 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
                     number=self.account_number,
                     unit=self.rec_name)) from exception
 
-    def next_member_number(self):
-        return self.root.member_sequence.get()
+    def next_member_numbers(self, count):
+        "Yield count new numbers from the organisation's member sequence"
+        return self.root.member_sequence.get_many(count)
 
     @classmethod
     def copy(cls, units, default=None):

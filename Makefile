@@ -1,0 +1,64 @@
+# Kontingent: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAO := node_modules/tryton-sao
+CONFIG := var/trytond.conf
+DEMO_DB ?= demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_CACHE := var/db-cache
+
+.PHONY: run install sao demo test test-sqlite test-postgresql clean
+
+run: install sao demo
+	@echo "Serving sao on http://$(HOST):$(PORT)/#$(DEMO_DB) (login: admin / admin)"
+	$(BIN)/trytond -c $(CONFIG)
+
+install: $(VENV)/.installed $(CONFIG)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(CONFIG):
+	mkdir -p var
+	printf '%s\n' \
+		'[database]' 'uri = sqlite://' 'path = $(CURDIR)/var' 'list = True' \
+		'[web]' 'listen = $(HOST):$(PORT)' 'root = $(CURDIR)/$(SAO)' \
+		'[session]' 'authentications = password' \
+		> $@
+
+sao: $(SAO)/index.html
+
+# sao's page loads its libraries from node_modules/ beside index.html: npm
+# hoists them one level up, so point that name back at the shared folder.
+$(SAO)/index.html: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	ln -sfn .. $(SAO)/node_modules
+	touch $@
+
+demo: var/$(DEMO_DB).sqlite
+
+var/$(DEMO_DB).sqlite: | install
+	$(BIN)/kontingent -c $(CONFIG) demo --database $(DEMO_DB)
+
+test: test-sqlite
+
+test-sqlite: install
+	mkdir -p $(TEST_CACHE)
+	DB_CACHE=$(CURDIR)/$(TEST_CACHE) TRYTOND_DATABASE__URI=sqlite:// \
+		DB_NAME=:memory: $(BIN)/python -m trytond.modules.kontingent.tests
+
+# Needs a PostgreSQL server; .ci/run starts a throw-away one and sets
+# TRYTOND_DATABASE__URI, e.g. postgresql://user@127.0.0.1:5433/
+test-postgresql: install
+	test -n "$$TRYTOND_DATABASE__URI" || \
+		{ echo "set TRYTOND_DATABASE__URI=postgresql://…" >&2; exit 2; }
+	DB_CACHE=$${DB_CACHE:-$$TRYTOND_DATABASE__URI} \
+		DB_NAME=test_kontingent $(BIN)/python -m trytond.modules.kontingent.tests
+
+clean:
+	rm -rf var/$(DEMO_DB).sqlite* $(TEST_CACHE)
