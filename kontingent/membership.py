@@ -12,7 +12,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -301,8 +301,8 @@ class Membership(Workflow, ModelSQL, ModelView):
             date, product.dues_period)
         if self.party.member_free:
             return PriceLine(
-                product, period_start, period_end, Decimal(0),
-                (Step('member_free'),))
+                product, period_start, period_end,
+                self.currency.round(Decimal(0)), (Step('member_free'),))
         units = self._units()
         rules = PriceRule.specs_for(units, product)
         price = evaluate_price(
@@ -396,7 +396,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         table = cls.__table__()
         other = cls.__table__()
         ids = [m.id for m in memberships]
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.join(other, condition=(
                         (table.party == other.party)
                         & (table.product == other.product)
@@ -406,7 +406,7 @@ class Membership(Workflow, ModelSQL, ModelView):
                         & (other.start_date
                             <= Coalesce(table.end_date, OPEN_END)))
                     ).select(table.id, other.id,
-                    where=reduce_ids(table.id, sub_ids),
+                    where=fields.SQL_OPERATORS['in'](table.id, sub_ids),
                     limit=1))
             row = cursor.fetchone()
             if row:

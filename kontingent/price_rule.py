@@ -54,13 +54,11 @@ class PriceRule(
         "Amount", digits=(16, 2),
         states={
             'invisible': Eval('result') != 'amount',
-            'required': Eval('result') == 'amount',
             })
     percentage = fields.Numeric(
         "Percentage", digits=(16, 2),
         states={
             'invisible': Eval('result') != 'percentage',
-            'required': Eval('result') == 'percentage',
             },
         help="Of the product's list price: 50 halves it.")
     alternative_product = fields.Many2One(
@@ -70,7 +68,6 @@ class PriceRule(
             ],
         states={
             'invisible': Eval('result') != 'product',
-            'required': Eval('result') == 'product',
             },
         help="The member pays the list price of this product instead.")
 

@@ -160,14 +160,13 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
     def on_change_with_currency(self, name=None):
         return self.company.currency if self.company else None
 
-    @fields.depends('account_number', 'country')
-    def on_change_account_number(self):
-        if self.account_number and self.country:
-            try:
-                self.account_number = validate_account_number(
-                    self.account_number, self.country.code)
-            except ValueError:
-                pass
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('account_number'):
+            values['account_number'] = compact_account_number(
+                values['account_number'])
+        return values
 
     @property
     def root(self):
