@@ -7,7 +7,12 @@ CONFIG := var/trytond.conf
 DEMO_DB ?= demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
-TEST_CACHE := var/db-cache
+# Tryton names cached test databases after the modules only: key the cache
+# on the module's content so that a changed module never meets a stale one.
+MODULE_HASH = $(shell find kontingent -path kontingent/tests -prune -o \
+	-type f \( -name '*.py' -o -name '*.xml' -o -name '*.cfg' \
+	-o -name '*.po' \) -print | sort | xargs cat | sha1sum | cut -c1-12)
+TEST_CACHE = var/db-cache/$(MODULE_HASH)
 
 .PHONY: run install sao demo test test-sqlite test-postgresql clean
 
@@ -53,12 +58,13 @@ test-sqlite: install
 		DB_NAME=:memory: $(BIN)/python -m trytond.modules.kontingent.tests
 
 # Needs a PostgreSQL server; .ci/run starts a throw-away one and sets
-# TRYTOND_DATABASE__URI, e.g. postgresql://user@127.0.0.1:5433/
+# TRYTOND_DATABASE__URI, e.g. postgresql://user@127.0.0.1:5433/.  Cached
+# test databases are kept on that server as templates: use a fresh server.
 test-postgresql: install
 	test -n "$$TRYTOND_DATABASE__URI" || \
 		{ echo "set TRYTOND_DATABASE__URI=postgresql://…" >&2; exit 2; }
-	DB_CACHE=$${DB_CACHE:-$$TRYTOND_DATABASE__URI} \
-		DB_NAME=test_kontingent $(BIN)/python -m trytond.modules.kontingent.tests
+	DB_CACHE=postgresql:// DB_NAME=test_kontingent \
+		$(BIN)/python -m trytond.modules.kontingent.tests
 
 clean:
-	rm -rf var/$(DEMO_DB).sqlite* $(TEST_CACHE)
+	rm -rf var/$(DEMO_DB).sqlite* var/db-cache

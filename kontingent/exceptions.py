@@ -1,6 +1,5 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 
 
@@ -13,10 +12,6 @@ class NationalIdentifierError(ValidationError):
 
 
 class BirthDateError(ValidationError):
-    pass
-
-
-class MemberNumberError(ValidationError):
     pass
 
 
@@ -33,8 +28,4 @@ class PriceRuleError(ValidationError):
 
 
 class ProrationRuleError(ValidationError):
-    pass
-
-
-class PriceError(UserError):
     pass

@@ -412,10 +412,12 @@ class Membership(Workflow, ModelSQL, ModelView):
             if row:
                 membership, existing = cls.browse(row)
                 raise MembershipError(gettext(
-                        'kontingent.msg_membership_overlap',
+                        'kontingent.msg_membership_overlap'
+                        if existing.end_date else
+                        'kontingent.msg_membership_overlap_open',
                         membership=membership.rec_name,
-                        existing_start=existing.start_date,
-                        existing_end=existing.end_date or ''))
+                        start=existing.start_date,
+                        end=existing.end_date))
 
     def check_product_unit(self, product):
         "A unit bills its own products and those of the units above it"

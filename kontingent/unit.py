@@ -11,7 +11,7 @@ from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
 from trytond.pyson import Bool, Eval, Id
 from trytond.transaction import Transaction
 
-from .exceptions import AccountNumberError, MemberNumberError
+from .exceptions import AccountNumberError
 
 DANISH_ACCOUNT = re.compile(r'^(?P<reg>\d{4})(?P<account>\d{1,10})$')
 
@@ -181,12 +181,6 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
         if field_names & {'account_number', 'country'}:
             for unit in units:
                 unit.check_account_number()
-        if field_names & {'parent', 'member_sequence'}:
-            for unit in units:
-                if not unit.parent and not unit.member_sequence:
-                    raise MemberNumberError(gettext(
-                            'kontingent.msg_unit_member_sequence_required',
-                            unit=unit.rec_name))
 
     def check_account_number(self):
         try:

@@ -181,7 +181,7 @@ class Builder:
                 'company': company.id,
                 })
         with Transaction().set_context(
-                User.get_preferences(context_only=True)):
+                company=company.id, companies=[company.id]):
             self.accounting(company)
         return company
 
@@ -199,20 +199,24 @@ class Builder:
         create_chart.transition_create_account()
         receivable, = Account.search([
                 ('type.receivable', '=', True),
+                ('closed', '!=', True),
                 ('party_required', '=', True),
                 ('company', '=', company.id),
                 ], limit=1)
         payable, = Account.search([
                 ('type.payable', '=', True),
+                ('closed', '!=', True),
                 ('party_required', '=', True),
                 ('company', '=', company.id),
                 ], limit=1)
         revenue, = Account.search([
                 ('type.revenue', '=', True),
+                ('closed', '!=', True),
                 ('company', '=', company.id),
                 ], limit=1)
         expense, = Account.search([
                 ('type.expense', '=', True),
+                ('closed', '!=', True),
                 ('company', '=', company.id),
                 ], limit=1)
         properties = create_chart.properties
