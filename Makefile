@@ -18,7 +18,9 @@ TEST_CACHE = var/db-cache/$(MODULE_HASH)
 
 run: install sao demo
 	@echo "Serving sao on http://$(HOST):$(PORT)/#$(DEMO_DB) (login: admin / admin)"
-	$(BIN)/trytond -c $(CONFIG)
+	# -d loads the database at start: trytond 8.0 fails the first login to
+	# a database it has not loaded ('res.user' error in sao).
+	$(BIN)/trytond -c $(CONFIG) -d $(DEMO_DB)
 
 install: $(VENV)/.installed $(CONFIG)
 

@@ -7,6 +7,10 @@ class AccountNumberError(ValidationError):
     pass
 
 
+class EmailError(ValidationError):
+    pass
+
+
 class NationalIdentifierError(ValidationError):
     pass
 

@@ -109,6 +109,20 @@ class Party(metaclass=PoolMeta):
         states={
             'invisible': ~Bool(Eval('member_unit')),
             })
+    member_price = fields.Function(
+        fields.Numeric("Dues", digits=(16, 2),
+            states={
+                'invisible': ~Bool(Eval('member_unit')),
+                },
+            help="The dues of the member's memberships for the periods "
+            "holding today."),
+        'get_member_price')
+    member_price_trace = fields.Function(
+        fields.Text("Dues Explanation",
+            states={
+                'invisible': ~Bool(Eval('member_unit')),
+                }),
+        'get_member_price')
     member_location = fields.Function(
         fields.Many2One('country.subdivision', "Location"),
         'get_member_location')
@@ -137,6 +151,28 @@ class Party(metaclass=PoolMeta):
         if self.birth_date:
             date = Transaction().context.get('date') or Date.today()
             return age_at(self.birth_date, date)
+
+    @classmethod
+    def get_member_price(cls, parties, names):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        date = Transaction().context.get('date') or Date.today()
+        result = {name: {} for name in names}
+        for party in parties:
+            total, texts = None, []
+            for membership in party.memberships:
+                lines = membership.get_price_lines(date)
+                if not lines:
+                    continue
+                total = (total or 0) + sum(line.amount for line in lines)
+                texts.append(membership.rec_name + '\n'
+                    + membership.explain_price(lines))
+            if 'member_price' in names:
+                result['member_price'][party.id] = total
+            if 'member_price_trace' in names:
+                result['member_price_trace'][party.id] = (
+                    '\n\n'.join(texts) or None)
+        return result
 
     def get_member_location(self, name):
         "Return the subdivision of the address, looked up by postal code"

@@ -9,9 +9,10 @@ from stdnum.no import kontonr
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
 from trytond.pyson import Bool, Eval, Id
+from trytond.tools.email_ import EmailNotValidError, validate_email
 from trytond.transaction import Transaction
 
-from .exceptions import AccountNumberError
+from .exceptions import AccountNumberError, EmailError
 
 DANISH_ACCOUNT = re.compile(r'^(?P<reg>\d{4})(?P<account>\d{1,10})$')
 
@@ -181,6 +182,18 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
         if field_names & {'account_number', 'country'}:
             for unit in units:
                 unit.check_account_number()
+        if 'email' in field_names:
+            for unit in units:
+                unit.check_email()
+
+    def check_email(self):
+        if self.email:
+            try:
+                validate_email(self.email)
+            except EmailNotValidError as exception:
+                raise EmailError(gettext(
+                        'kontingent.msg_unit_email_invalid',
+                        email=self.email, unit=self.rec_name)) from exception
 
     def check_account_number(self):
         try:

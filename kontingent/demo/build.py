@@ -51,11 +51,11 @@ ANTENNA_ADDONS = [
 
 # The branches and the counties whose members they organise
 BRANCHES = [
-    ('OSL', "Demoforbundet Oslo og Østlandet",
+    ('OSL', "Oslo og Østlandet",
         ('03', '31', '32', '33', '34', '39', '40', '42')),
-    ('VEST', "Demoforbundet Vestland",
+    ('VEST', "Vestland",
         ('11', '15', '46')),
-    ('NORD', "Demoforbundet Trøndelag og Nord-Norge",
+    ('NORD', "Trøndelag og Nord-Norge",
         ('18', '50', '55', '56')),
     ]
 
@@ -176,7 +176,10 @@ class Builder:
                     }])
         company = Company(party=party, currency=currency)
         company.save()
-        User.write([User(Transaction().user)], {
+        # The builder (root) and the demo's admin work in every company,
+        # the last one created by default.
+        admins = User.search([('login', '=', 'admin')])
+        User.write([User(Transaction().user)] + admins, {
                 'companies': [('add', [company.id])],
                 'company': company.id,
                 })
@@ -683,6 +686,9 @@ class Builder:
         self.progress("Companies and accounts", 2, 2)
         self.norwegian_members(members)
         self.danish_households(households)
+        # The demo is configured: staff land in the menus, not in the wizard
+        ConfigItem = self.get('ir.module.config_wizard.item')
+        ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
 
 
 def build(date, members=2000, households=500, seed=1, progress=None):

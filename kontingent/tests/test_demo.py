@@ -49,6 +49,11 @@ class DemoTestCase(unittest.TestCase):
             self.assertEqual(member.member_unit.parent, union)
             self.assertIsNotNone(member.member_location)
 
+        User = pool.get('res.user')
+        admin, = User.search([('login', '=', 'admin')])
+        self.assertEqual(admin.company, union.company)
+        self.assertEqual(len(admin.companies), 2)
+
         households = Party.search([
                 ('member_unit.name', '=', "Antenneforeningen Demo")])
         self.assertEqual(len(households), 20)
