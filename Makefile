@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAO := node_modules/tryton-sao
+WEB := var/www
 CONFIG := var/trytond.conf
 DEMO_DB ?= demo
 HOST ?= 127.0.0.1
@@ -14,7 +15,7 @@ MODULE_HASH = $(shell find kontingent -path kontingent/tests -prune -o \
 	-o -name '*.po' \) -print | sort | xargs cat | sha1sum | cut -c1-12)
 TEST_CACHE = var/db-cache/$(MODULE_HASH)
 
-.PHONY: run install sao demo test test-sqlite test-postgresql clean
+.PHONY: run install sao demo test test-sqlite test-postgresql screenshots clean
 
 run: install sao demo
 	@echo "Serving sao on http://$(HOST):$(PORT)/#$(DEMO_DB) (login: admin / admin)"
@@ -34,18 +35,23 @@ $(CONFIG):
 	mkdir -p var
 	printf '%s\n' \
 		'[database]' 'uri = sqlite://' 'path = $(CURDIR)/var' 'list = True' \
-		'[web]' 'listen = $(HOST):$(PORT)' 'root = $(CURDIR)/$(SAO)' \
+		'[web]' 'listen = $(HOST):$(PORT)' 'root = $(CURDIR)/$(WEB)' \
 		'[session]' 'authentications = password' \
 		> $@
 
-sao: $(SAO)/index.html
+sao: $(WEB)/index.html
 
-# sao's page loads its libraries from node_modules/ beside index.html: npm
-# hoists them one level up, so point that name back at the shared folder.
-$(SAO)/index.html: package.json
+node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
-	ln -sfn .. $(SAO)/node_modules
 	touch $@
+
+# sao's page loads its libraries from node_modules/ beside index.html, but
+# npm puts them beside the package: serve a folder of links that has both.
+$(WEB)/index.html: node_modules/.installed
+	mkdir -p $(WEB)
+	for name in index.html dist images locale sounds; do \
+		ln -sfn $(CURDIR)/$(SAO)/$$name $(WEB)/$$name; done
+	ln -sfn $(CURDIR)/node_modules $(WEB)/node_modules
 
 demo: var/$(DEMO_DB).sqlite
 
@@ -67,6 +73,13 @@ test-postgresql: install
 		{ echo "set TRYTOND_DATABASE__URI=postgresql://…" >&2; exit 2; }
 	DB_CACHE=postgresql:// DB_NAME=test_kontingent \
 		$(BIN)/python -m trytond.modules.kontingent.tests
+
+# Pictures for the documentation, taken from a running `make run` with
+# Debian's Chromium (installed when missing; needs root, as on CI).
+screenshots: sao
+	command -v chromium >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium; }
+	node doc/screenshots.js
 
 clean:
 	rm -rf var/$(DEMO_DB).sqlite* var/db-cache

@@ -23,6 +23,11 @@ from .pricing import MemberFacts, Step, evaluate_price, proration_fraction
 OPEN_END = datetime.date(9999, 12, 31)
 
 
+def shown_date():
+    "Return the date prices and ages are shown for: the context's or today"
+    return Transaction().context.get('date') or Pool().get('ir.date').today()
+
+
 @dataclass(frozen=True)
 class PriceLine:
     "What one product of a membership costs for one period"
@@ -229,9 +234,7 @@ class Membership(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_price(cls, memberships, names):
-        pool = Pool()
-        Date = pool.get('ir.date')
-        date = Transaction().context.get('date') or Date.today()
+        date = shown_date()
         result = {name: {} for name in names}
         for membership in memberships:
             lines = membership.get_price_lines(date)

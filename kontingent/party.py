@@ -13,9 +13,9 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
-from trytond.transaction import Transaction
 
 from .exceptions import BirthDateError, NationalIdentifierError
+from .membership import shown_date
 from .period import age_at
 
 NATIONAL_IDENTIFIERS = {
@@ -146,17 +146,12 @@ class Party(metaclass=PoolMeta):
         return False
 
     def get_member_age(self, name):
-        pool = Pool()
-        Date = pool.get('ir.date')
         if self.birth_date:
-            date = Transaction().context.get('date') or Date.today()
-            return age_at(self.birth_date, date)
+            return age_at(self.birth_date, shown_date())
 
     @classmethod
     def get_member_price(cls, parties, names):
-        pool = Pool()
-        Date = pool.get('ir.date')
-        date = Transaction().context.get('date') or Date.today()
+        date = shown_date()
         result = {name: {} for name in names}
         for party in parties:
             total, texts = None, []

@@ -178,8 +178,9 @@ class Builder:
         company.save()
         # The builder (root) and the demo's admin work in every company,
         # the last one created by default.
-        admins = User.search([('login', '=', 'admin')])
-        User.write([User(Transaction().user)] + admins, {
+        users = set(User.search([('login', '=', 'admin')]))
+        users.add(User(Transaction().user))
+        User.write(list(users), {
                 'companies': [('add', [company.id])],
                 'company': company.id,
                 })
@@ -189,9 +190,8 @@ class Builder:
         return company
 
     def accounting(self, company):
-        "Give company a chart of accounts, fiscal years and a payment term"
+        "Give company a chart of accounts, fiscal years and a dues category"
         AccountTemplate = self.get('account.account.template')
-        Account = self.get('account.account')
         ModelData = self.get('ir.model.data')
         CreateChart = self.get('account.create_chart', type='wizard')
         session_id, _, _ = CreateChart.create()
@@ -200,28 +200,10 @@ class Builder:
             ModelData.get_id('account', 'account_template_root_en'))
         create_chart.account.company = company
         create_chart.transition_create_account()
-        receivable, = Account.search([
-                ('type.receivable', '=', True),
-                ('closed', '!=', True),
-                ('party_required', '=', True),
-                ('company', '=', company.id),
-                ], limit=1)
-        payable, = Account.search([
-                ('type.payable', '=', True),
-                ('closed', '!=', True),
-                ('party_required', '=', True),
-                ('company', '=', company.id),
-                ], limit=1)
-        revenue, = Account.search([
-                ('type.revenue', '=', True),
-                ('closed', '!=', True),
-                ('company', '=', company.id),
-                ], limit=1)
-        expense, = Account.search([
-                ('type.expense', '=', True),
-                ('closed', '!=', True),
-                ('company', '=', company.id),
-                ], limit=1)
+        receivable = self.account(company, 'receivable', party_required=True)
+        payable = self.account(company, 'payable', party_required=True)
+        revenue = self.account(company, 'revenue')
+        expense = self.account(company, 'expense')
         properties = create_chart.properties
         properties.company = company
         properties.account_receivable = receivable
@@ -232,6 +214,19 @@ class Builder:
         for year in (self.date.year - 1, self.date.year, self.date.year + 1):
             self.fiscal_year(company, year)
         self.account_category = self.category(company, revenue, expense)
+
+    def account(self, company, kind, party_required=False):
+        "Return an open account of kind from company's chart"
+        Account = self.get('account.account')
+        domain = [
+            (f'type.{kind}', '=', True),
+            ('closed', '!=', True),
+            ('company', '=', company.id),
+            ]
+        if party_required:
+            domain.append(('party_required', '=', True))
+        account, = Account.search(domain, limit=1)
+        return account
 
     def fiscal_year(self, company, year):
         FiscalYear = self.get('account.fiscalyear')
@@ -510,6 +505,8 @@ class Builder:
                                     'postal_code': person['postal_code'],
                                     'city': person['city'],
                                     'country': self.norway.id,
+                                    'subdivision': self.subdivisions[
+                                        f"NO-{person['municipality']}"].id,
                                     }])],
                     'identifiers': [('create', [{
                                     'type': 'no_fodselsnummer',
@@ -551,6 +548,7 @@ class Builder:
                                     'postal_code': address.postal_code,
                                     'city': address.city,
                                     'country': self.norway.id,
+                                    'subdivision': address.subdivision.id,
                                     }])],
                     } for member in paid_by_parent
                 for address in [member.addresses[0]]])
@@ -589,6 +587,8 @@ class Builder:
                                     'postal_code': household['postal_code'],
                                     'city': household['city'],
                                     'country': self.denmark.id,
+                                    'subdivision': self.subdivisions[
+                                        f"DK-{household['municipality']}"].id,
                                     }])],
                     'contact_mechanisms': [('create', contacts)],
                     'member_unit': self.antenna_root.id,

@@ -8,4 +8,3 @@ def load_tests(loader, tests, pattern):
     for path in sorted(pathlib.Path(__file__).parent.glob('test_*.py')):
         tests.addTests(loader.loadTestsFromName(f'{__name__}.{path.stem}'))
     return tests
-
