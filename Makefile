@@ -25,8 +25,11 @@ run: install sao demo
 
 install: $(VENV)/.installed $(CONFIG)
 
+# Debian's own Python needs its python3-venv package for `-m venv`.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { \
+		echo "installing python3-venv (Debian's Python lacks ensurepip)"; \
+		apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@

@@ -224,10 +224,6 @@ class Membership(Workflow, ModelSQL, ModelView):
             ('product.rec_name',) + tuple(clause[1:]),
             ]
 
-    @property
-    def invoice_party(self):
-        return self.payer or self.party
-
     def is_active_on(self, date):
         return (self.start_date <= date
             and (not self.end_date or date <= self.end_date))
@@ -237,14 +233,19 @@ class Membership(Workflow, ModelSQL, ModelView):
         date = shown_date()
         result = {name: {} for name in names}
         for membership in memberships:
-            lines = membership.get_price_lines(date)
+            try:
+                lines = membership.get_price_lines(date)
+            except MembershipError as exception:
+                # A list of memberships must still show; the form says why
+                price, trace = None, exception.message
+            else:
+                price = (
+                    sum(line.amount for line in lines) if lines else None)
+                trace = membership.explain_price(lines)
             if 'price' in names:
-                result['price'][membership.id] = (
-                    sum(line.amount for line in lines)
-                    if lines else None)
+                result['price'][membership.id] = price
             if 'price_trace' in names:
-                result['price_trace'][membership.id] = (
-                    membership.explain_price(lines))
+                result['price_trace'][membership.id] = trace
         return result
 
     def get_price_lines(self, date):
@@ -258,9 +259,11 @@ class Membership(Workflow, ModelSQL, ModelView):
             return self.__class__(self.id)._price_lines(date)
 
     def _price_lines(self, date):
-        products = [self.product] + [
-            a.product for a in self.addons if a.is_active_on(date)]
-        lines = [self._price_line(product, date) for product in products]
+        lines = [self._price_line(self.product, date, self.start_date)]
+        lines += [
+            self._price_line(
+                addon.product, date, addon.start_date or self.start_date)
+            for addon in self.addons if addon.is_active_on(date)]
         entry_fee = self._entry_fee_line(lines[0])
         if entry_fee:
             lines.append(entry_fee)
@@ -292,7 +295,8 @@ class Membership(Workflow, ModelSQL, ModelView):
             unit = unit.parent
         return units
 
-    def _price_line(self, product, date):
+    def _price_line(self, product, date, start_date):
+        "Return the PriceLine of product for one started on start_date"
         pool = Pool()
         PriceRule = pool.get('kontingent.price.rule')
         ProrationRule = pool.get('kontingent.proration.rule')
@@ -300,6 +304,11 @@ class Membership(Workflow, ModelSQL, ModelView):
             raise MembershipError(gettext(
                     'kontingent.msg_product_dues_period_missing',
                     product=product.rec_name))
+        if product.list_price_used is None:
+            raise MembershipError(gettext(
+                    'kontingent.msg_product_list_price_missing',
+                    product=product.rec_name,
+                    company=self.unit.company.rec_name))
         period_start, period_end = period_containing(
             date, product.dues_period)
         if self.party.member_free:
@@ -313,7 +322,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         steps = list(price.steps)
         fraction, proration = proration_fraction(
             ProrationRule.specs_for(units, product.dues_period),
-            period_start, self.start_date)
+            period_start, start_date)
         if proration:
             steps.append(proration)
         amount = self.currency.round(price.amount * fraction)
