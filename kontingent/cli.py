@@ -147,7 +147,8 @@ def command_demo(options):
     try:
         in_transaction(
             options.database, build, date, options.members,
-            options.households, options.seed, progress, language='en')
+            options.households, options.seed, progress, language='en',
+            date=date)
     except ValueError as exception:
         raise CommandError(str(exception)) from exception
     progress.close()

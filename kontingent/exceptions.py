@@ -1,5 +1,6 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 
 
@@ -8,6 +9,10 @@ class AccountNumberError(ValidationError):
 
 
 class EmailError(ValidationError):
+    pass
+
+
+class MemberOrganisationError(ValidationError):
     pass
 
 
@@ -29,6 +34,10 @@ class MembershipUnitError(ValidationError):
 
 class PriceRuleError(ValidationError):
     pass
+
+
+class PriceError(UserError):
+    "A price can not be computed from the products and rules"
 
 
 class ProrationRuleError(ValidationError):

@@ -16,7 +16,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import MembershipError, MembershipUnitError
+from .exceptions import MembershipError, MembershipUnitError, PriceError
 from .period import age_at, period_containing
 from .pricing import MemberFacts, Step, evaluate_price, proration_fraction
 
@@ -24,7 +24,8 @@ OPEN_END = datetime.date(9999, 12, 31)
 
 
 def shown_date():
-    "Return the date prices and ages are shown for: the context's or today"
+    """Return the date of the context or today: the date prices and ages
+    are shown for and membership events are recorded on"""
     return Transaction().context.get('date') or Pool().get('ir.date').today()
 
 
@@ -218,7 +219,10 @@ class Membership(Workflow, ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         _, operator, value = clause
-        bool_op = 'AND' if operator.startswith('!') else 'OR'
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
         return [bool_op,
             ('party.rec_name',) + tuple(clause[1:]),
             ('product.rec_name',) + tuple(clause[1:]),
@@ -235,7 +239,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         for membership in memberships:
             try:
                 lines = membership.get_price_lines(date)
-            except MembershipError as exception:
+            except PriceError as exception:
                 # A list of memberships must still show; the form says why
                 price, trace = None, exception.message
             else:
@@ -262,7 +266,8 @@ class Membership(Workflow, ModelSQL, ModelView):
         lines = [self._price_line(self.product, date, self.start_date)]
         lines += [
             self._price_line(
-                addon.product, date, addon.start_date or self.start_date)
+                addon.product, date,
+                max(addon.start_date or self.start_date, self.start_date))
             for addon in self.addons if addon.is_active_on(date)]
         entry_fee = self._entry_fee_line(lines[0])
         if entry_fee:
@@ -301,14 +306,10 @@ class Membership(Workflow, ModelSQL, ModelView):
         PriceRule = pool.get('kontingent.price.rule')
         ProrationRule = pool.get('kontingent.proration.rule')
         if not product.dues_period:
-            raise MembershipError(gettext(
+            raise PriceError(gettext(
                     'kontingent.msg_product_dues_period_missing',
                     product=product.rec_name))
-        if product.list_price_used is None:
-            raise MembershipError(gettext(
-                    'kontingent.msg_product_list_price_missing',
-                    product=product.rec_name,
-                    company=self.unit.company.rec_name))
+        list_price = self.list_price(product)
         period_start, period_end = period_containing(
             date, product.dues_period)
         if self.party.member_free:
@@ -318,7 +319,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         units = self._units()
         rules = PriceRule.specs_for(units, product)
         price = evaluate_price(
-            rules, self._member_facts(product, date), product.list_price_used)
+            rules, self._member_facts(product, date), list_price)
         steps = list(price.steps)
         fraction, proration = proration_fraction(
             ProrationRule.specs_for(units, product.dues_period),
@@ -329,28 +330,48 @@ class Membership(Workflow, ModelSQL, ModelView):
         return PriceLine(
             product, period_start, period_end, amount, tuple(steps))
 
+    def list_price(self, product):
+        "Return the list price of product or raise PriceError"
+        if product.list_price_used is None:
+            raise PriceError(gettext(
+                    'kontingent.msg_product_list_price_missing',
+                    product=product.rec_name,
+                    company=self.unit.company.rec_name))
+        return product.list_price_used
+
     def _entry_fee_line(self, dues_line):
-        "Return the entry fee line if this period starts the membership"
+        """Return the entry fee line if this period starts the membership of
+        a new member: not for free members, not for members who joined the
+        organisation before this membership, nor for a second membership"""
         entry_fee_product = next(
             (u.entry_fee_product for u in self._units()
                 if u.entry_fee_product), None)
+        party = self.party
         if (not entry_fee_product
+                or party.member_free
                 or not (dues_line.period_start <= self.start_date
                     <= dues_line.period_end)
+                or (party.join_date and party.join_date < self.start_date)
                 or self.has_earlier_membership()):
             return None
         return PriceLine(
             entry_fee_product, dues_line.period_start, dues_line.period_end,
-            entry_fee_product.list_price_used, (Step('entry_fee'),))
+            self.list_price(entry_fee_product), (Step('entry_fee'),))
 
     def has_earlier_membership(self):
-        "Tell if the member was in the same organisation before"
+        "Tell if the member was in the same organisation before this one"
         organisation = self.unit.root
         return bool(self.search([
                     ('party', '=', self.party.id),
                     ('unit', 'child_of', [organisation.id], 'parent'),
-                    ('start_date', '<', self.start_date),
                     ('state', '!=', 'draft'),
+                    ['OR',
+                        ('start_date', '<', self.start_date),
+                        [
+                            ('start_date', '=', self.start_date),
+                            ('id', '<', self.id),
+                            ],
+                        ],
                     ], limit=1))
 
     def explain_price(self, lines):
@@ -453,18 +474,23 @@ class Membership(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def copy(cls, memberships, default=None):
+        "Copies continue the membership the day after it ended, as drafts"
         default = default.copy() if default is not None else {}
         default.setdefault('events')
         default.setdefault('end_date')
         default.setdefault('withdrawal_reason')
+        default.setdefault('state', 'draft')
+        default.setdefault(
+            'start_date', lambda data: (
+                data['end_date'] + datetime.timedelta(days=1)
+                if data['end_date'] else data['start_date']))
         return super().copy(memberships, default=default)
 
     @classmethod
     def _log_event(cls, memberships, state, date=None, reason=None):
         pool = Pool()
         Event = pool.get('kontingent.membership.event')
-        Date = pool.get('ir.date')
-        date = date or Date.today()
+        date = date or shown_date()
         Event.save([
                 Event(membership=m, date=date, state=state, reason=reason)
                 for m in memberships])
@@ -475,15 +501,14 @@ class Membership(Workflow, ModelSQL, ModelView):
     def activate(cls, memberships):
         pool = Pool()
         Party = pool.get('party.party')
-        parties = []
-        for membership in memberships:
-            party = membership.party
+        parties = {}
+        for membership in sorted(memberships, key=lambda m: m.start_date):
+            party = parties.setdefault(membership.party.id, membership.party)
             if not party.member_unit:
                 party.member_unit = membership.unit
             if not party.join_date:
                 party.join_date = membership.start_date
-            parties.append(party)
-        Party.save(parties)
+        Party.save(list(parties.values()))
         cls._log_event(memberships, 'active')
 
     @classmethod
@@ -548,6 +573,20 @@ class MembershipAddon(ModelSQL, ModelView):
         if field_names & {'product', 'membership'}:
             for addon in addons:
                 addon.membership.check_product_unit(addon.product)
+        if field_names & {'start_date', 'end_date', 'membership'}:
+            for addon in addons:
+                addon.check_dates()
+
+    def check_dates(self):
+        "An add-on runs within its membership"
+        membership = self.membership
+        if ((self.start_date and self.start_date < membership.start_date)
+                or (self.end_date and membership.end_date
+                    and self.end_date > membership.end_date)):
+            raise MembershipError(gettext(
+                    'kontingent.msg_membership_addon_dates',
+                    addon=self.product.rec_name,
+                    membership=membership.rec_name))
 
 
 class MembershipEvent(ModelSQL, ModelView):

@@ -1,6 +1,7 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from collections import defaultdict
+from decimal import Decimal
 
 from stdnum.dk import cpr
 from stdnum.exceptions import (
@@ -14,7 +15,7 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 
-from .exceptions import BirthDateError, NationalIdentifierError
+from .exceptions import BirthDateError, NationalIdentifierError, PriceError
 from .membership import shown_date
 from .period import age_at
 
@@ -114,8 +115,8 @@ class Party(metaclass=PoolMeta):
             states={
                 'invisible': ~Bool(Eval('member_unit')),
                 },
-            help="The dues of the member's memberships for the periods "
-            "holding today."),
+            help="The dues of the member's active memberships for the "
+            "periods holding today."),
         'get_member_price')
     member_price_trace = fields.Function(
         fields.Text("Dues Explanation",
@@ -154,14 +155,25 @@ class Party(metaclass=PoolMeta):
         date = shown_date()
         result = {name: {} for name in names}
         for party in parties:
-            total, texts = None, []
+            totals, texts = defaultdict(Decimal), []
             for membership in party.memberships:
-                lines = membership.get_price_lines(date)
+                if membership.state != 'active':
+                    continue
+                try:
+                    lines = membership.get_price_lines(date)
+                except PriceError as exception:
+                    texts.append(
+                        membership.rec_name + '\n' + exception.message)
+                    continue
                 if not lines:
                     continue
-                total = (total or 0) + sum(line.amount for line in lines)
+                totals[membership.currency] += sum(
+                    line.amount for line in lines)
                 texts.append(membership.rec_name + '\n'
                     + membership.explain_price(lines))
+            # Dues in two currencies have no total; the text shows both
+            total = (
+                next(iter(totals.values())) if len(totals) == 1 else None)
             if 'member_price' in names:
                 result['member_price'][party.id] = total
             if 'member_price_trace' in names:
@@ -227,12 +239,18 @@ class Party(metaclass=PoolMeta):
                 party.check_birth_date()
 
     def check_birth_date(self):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         identifier = self.national_identifier
         if identifier and self.birth_date != identifier.derived_birth_date:
+            lang = Lang.get()
             raise BirthDateError(gettext(
                     'kontingent.msg_party_birth_date_mismatch',
                     party=self.rec_name,
-                    birth_date=self.birth_date,
+                    birth_date=(
+                        lang.strftime(self.birth_date)
+                        if self.birth_date else ''),
+                    derived=lang.strftime(identifier.derived_birth_date),
                     code=identifier.code))
 
     @classmethod
@@ -279,10 +297,40 @@ class PartyIdentifier(metaclass=PoolMeta):
         Party = pool.get('party.party')
         super().on_modification(mode, identifiers, field_names=field_names)
         if mode != 'delete':
+            # Fill an empty birth date only: a different one is refused by
+            # the party's check instead of being overwritten silently.
             parties = []
             for identifier in identifiers:
                 birth_date = identifier.derived_birth_date
-                if birth_date and identifier.party.birth_date != birth_date:
+                if birth_date and not identifier.party.birth_date:
                     identifier.party.birth_date = birth_date
                     parties.append(identifier.party)
             Party.save(parties)
+
+
+class Replace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('kontingent.membership', 'party'),
+            ('kontingent.membership', 'payer'),
+            ('kontingent.unit', 'party'),
+            ('party.party', 'member_payer'),
+            ('party.party', 'employer'),
+            ]
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Party = pool.get('party.party')
+        return super().to_erase(party_id) + [
+            (Party, [('id', '=', party_id)], True,
+                ['birth_date', 'employment_status', 'employer',
+                    'member_payer'],
+                [None, None, None, None]),
+            ]

@@ -7,7 +7,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
 from trytond.pyson import Eval
 
-from .exceptions import PriceRuleError
+from .exceptions import PriceError, PriceRuleError
 from .pricing import PriceRuleSpec
 
 RESULTS = [
@@ -130,6 +130,14 @@ class PriceRule(
         return [rule.spec() for rule in rules]
 
     def spec(self):
+        alternative_price = None
+        if self.alternative_product:
+            alternative_price = self.alternative_product.list_price_used
+            if alternative_price is None:
+                raise PriceError(gettext(
+                        'kontingent.msg_price_rule_alternative_price_missing',
+                        rule=self.rec_name,
+                        product=self.alternative_product.rec_name))
         return PriceRuleSpec(
             id=self.id,
             name=self.name,
@@ -145,6 +153,4 @@ class PriceRule(
             result=self.result,
             amount=self.amount,
             percentage=self.percentage,
-            alternative_price=(
-                self.alternative_product.list_price_used
-                if self.alternative_product else None))
+            alternative_price=alternative_price)

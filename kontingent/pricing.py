@@ -74,8 +74,11 @@ def _mismatch(rule, facts):
     if (rule.employment_status is not None
             and rule.employment_status != facts.employment_status):
         return Step('rule_employment_other', rule.name)
-    if rule.location is not None and rule.location not in facts.locations:
-        return Step('rule_location_other', rule.name)
+    if rule.location is not None:
+        if not facts.locations:
+            return Step('rule_location_unknown', rule.name)
+        if rule.location not in facts.locations:
+            return Step('rule_location_other', rule.name)
     if rule.join_date_from is not None or rule.join_date_to is not None:
         join_date = facts.join_date
         if join_date is None:

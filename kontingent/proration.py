@@ -58,7 +58,7 @@ class ProrationRule(ModelSQL, ModelView):
             if not 0 < rule.after_months < months:
                 raise ProrationRuleError(gettext(
                         'kontingent.msg_proration_rule_months',
-                        rule=rule.rec_name, months=months))
+                        rule=rule.rec_name, months=months - 1))
             if not Decimal(0) <= rule.percentage <= Decimal(100):
                 raise ProrationRuleError(gettext(
                         'kontingent.msg_proration_rule_percentage',

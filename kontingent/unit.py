@@ -8,11 +8,13 @@ from stdnum.no import kontonr
 
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
+from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, Id
 from trytond.tools.email_ import EmailNotValidError, validate_email
 from trytond.transaction import Transaction
 
-from .exceptions import AccountNumberError, EmailError
+from .exceptions import (
+    AccountNumberError, EmailError, MemberOrganisationError)
 
 DANISH_ACCOUNT = re.compile(r'^(?P<reg>\d{4})(?P<account>\d{1,10})$')
 
@@ -63,9 +65,6 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
     company = fields.Many2One(
         'company.company', "Company", required=True, ondelete='RESTRICT',
         help="The legal entity in whose books the unit's dues are posted.")
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"),
-        'on_change_with_currency')
     country = fields.Many2One(
         'country.country', "Country", required=True, ondelete='RESTRICT',
         help="Decides how account numbers and member addresses are read.")
@@ -157,10 +156,6 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
             self.company = self.parent.company
             self.country = self.parent.country
 
-    @fields.depends('company')
-    def on_change_with_currency(self, name=None):
-        return self.company.currency if self.company else None
-
     @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
@@ -185,6 +180,22 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
         if 'email' in field_names:
             for unit in units:
                 unit.check_email()
+        if 'parent' in field_names:
+            for unit in units:
+                unit.check_members_organisation()
+
+    def check_members_organisation(self):
+        "Members keep their organisation: a unit can not take them away"
+        pool = Pool()
+        Party = pool.get('party.party')
+        moved = Party.search([
+                ('member_unit', 'child_of', [self.id], 'parent'),
+                ('member_organisation', '!=', self.root.id),
+                ], limit=1)
+        if moved:
+            raise MemberOrganisationError(gettext(
+                    'kontingent.msg_unit_parent_organisation',
+                    unit=self.rec_name))
 
     def check_email(self):
         if self.email:
