@@ -110,6 +110,10 @@ class Party(metaclass=PoolMeta):
         states={
             'invisible': ~Bool(Eval('member_unit')),
             })
+    member_of_user_companies = fields.Function(
+        fields.Boolean("Member in User's Companies"),
+        'get_member_of_user_companies',
+        searcher='search_member_of_user_companies')
     member_price = fields.Function(
         fields.Numeric("Dues", digits=(16, 2),
             states={
@@ -149,6 +153,25 @@ class Party(metaclass=PoolMeta):
     def get_member_age(self, name):
         if self.birth_date:
             return age_at(self.birth_date, shown_date())
+
+    def get_member_of_user_companies(self, name):
+        pool = Pool()
+        User = pool.get('res.user')
+        return bool(self.member_organisation
+            and self.member_organisation.company.id in User.get_companies())
+
+    @classmethod
+    def search_member_of_user_companies(cls, name, clause):
+        "Members of the organisations of the companies the user works in"
+        pool = Pool()
+        User = pool.get('res.user')
+        _, operator, value = clause
+        domain = [
+            ('member_organisation.company', 'in', User.get_companies()),
+            ]
+        if (operator == '=') != bool(value):
+            domain = ['NOT', domain]
+        return domain
 
     @classmethod
     def get_member_price(cls, parties, names):

@@ -177,12 +177,13 @@ class Builder:
         company = Company(party=party, currency=currency)
         company.save()
         # The builder (root) and the demo's admin work in every company,
-        # the last one created by default.
+        # the last one created by default, and see the records of all.
         users = set(User.search([('login', '=', 'admin')]))
         users.add(User(Transaction().user))
         User.write(list(users), {
                 'companies': [('add', [company.id])],
                 'company': company.id,
+                'company_filter': 'all',
                 })
         with Transaction().set_context(
                 company=company.id, companies=[company.id]):

@@ -53,10 +53,15 @@ class DemoTestCase(unittest.TestCase):
         admin, = User.search([('login', '=', 'admin')])
         self.assertEqual(admin.company, union.company)
         self.assertEqual(len(admin.companies), 2)
+        self.assertEqual(admin.company_filter, 'all')
 
         households = Party.search([
                 ('member_unit.name', '=', "Antenneforeningen Demo")])
         self.assertEqual(len(households), 20)
+        with Transaction().set_context(_companies=[union.company.id]):
+            self.assertEqual(
+                Party.search_count([('member_of_user_companies', '=', True)]),
+                60)
 
         memberships = Membership.search([])
         self.assertEqual(len(memberships), 80)
