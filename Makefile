@@ -17,10 +17,10 @@ TEST_CACHE = var/db-cache/$(MODULE_HASH)
 
 .PHONY: run install sao demo test test-sqlite test-postgresql screenshots clean
 
+# -d loads the database at start: trytond 8.0 fails the first login to a
+# database it has not loaded yet ('res.user' error in sao).
 run: install sao demo
 	@echo "Serving sao on http://$(HOST):$(PORT)/#$(DEMO_DB) (login: admin / admin)"
-	# -d loads the database at start: trytond 8.0 fails the first login to
-	# a database it has not loaded ('res.user' error in sao).
 	$(BIN)/trytond -c $(CONFIG) -d $(DEMO_DB)
 
 install: $(VENV)/.installed $(CONFIG)
