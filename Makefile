@@ -42,7 +42,7 @@ $(CONFIG):
 		'[session]' 'authentications = password' \
 		> $@
 
-sao: $(WEB)/index.html
+sao: $(WEB)/.linked
 
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -50,11 +50,12 @@ node_modules/.installed: package.json
 
 # sao's page loads its libraries from node_modules/ beside index.html, but
 # npm puts them beside the package: serve a folder of links that has both.
-$(WEB)/index.html: node_modules/.installed
+$(WEB)/.linked: node_modules/.installed
 	mkdir -p $(WEB)
 	for name in index.html dist images locale sounds; do \
 		ln -sfn $(CURDIR)/$(SAO)/$$name $(WEB)/$$name; done
 	ln -sfn $(CURDIR)/node_modules $(WEB)/node_modules
+	touch $@
 
 demo: var/$(DEMO_DB).sqlite
 
