@@ -237,20 +237,23 @@ class Membership(Workflow, ModelSQL, ModelView):
         date = shown_date()
         result = {name: {} for name in names}
         for membership in memberships:
-            try:
-                lines = membership.get_price_lines(date)
-            except PriceError as exception:
-                # A list of memberships must still show; the form says why
-                price, trace = None, exception.message
-            else:
-                price = (
-                    sum(line.amount for line in lines) if lines else None)
-                trace = membership.explain_price(lines)
+            price, trace = membership.price_and_explanation(date)
             if 'price' in names:
                 result['price'][membership.id] = price
             if 'price_trace' in names:
                 result['price_trace'][membership.id] = trace
         return result
+
+    def price_and_explanation(self, date):
+        """Return the price for the periods holding date, None when there is
+        none or it can not be computed, and the text that says why"""
+        try:
+            lines = self.get_price_lines(date)
+        except PriceError as exception:
+            # Lists of memberships must still show; the text says why
+            return None, exception.message
+        price = sum(line.amount for line in lines) if lines else None
+        return price, self.explain_price(lines)
 
     def get_price_lines(self, date):
         """Return the PriceLine of each product billed for the periods
@@ -291,15 +294,6 @@ class Membership(Workflow, ModelSQL, ModelView):
             locations=frozenset(locations),
             join_date=party.join_date or self.start_date)
 
-    def _units(self):
-        "Return the unit of the membership and its ancestors, nearest first"
-        units = []
-        unit = self.unit
-        while unit:
-            units.append(unit)
-            unit = unit.parent
-        return units
-
     def _price_line(self, product, date, start_date):
         "Return the PriceLine of product for one started on start_date"
         pool = Pool()
@@ -316,7 +310,7 @@ class Membership(Workflow, ModelSQL, ModelView):
             return PriceLine(
                 product, period_start, period_end,
                 self.currency.round(Decimal(0)), (Step('member_free'),))
-        units = self._units()
+        units = self.unit.lineage
         rules = PriceRule.specs_for(units, product)
         price = evaluate_price(
             rules, self._member_facts(product, date), list_price)
@@ -344,7 +338,7 @@ class Membership(Workflow, ModelSQL, ModelView):
         a new member: not for free members, not for members who joined the
         organisation before this membership, nor for a second membership"""
         entry_fee_product = next(
-            (u.entry_fee_product for u in self._units()
+            (u.entry_fee_product for u in self.unit.lineage
                 if u.entry_fee_product), None)
         party = self.party
         if (not entry_fee_product
@@ -454,7 +448,7 @@ class Membership(Workflow, ModelSQL, ModelView):
 
     def check_product_unit(self, product):
         "A unit bills its own products and those of the units above it"
-        if product.kontingent_unit not in self._units():
+        if product.kontingent_unit not in self.unit.lineage:
             raise MembershipUnitError(gettext(
                     'kontingent.msg_membership_product_unit',
                     product=product.rec_name,

@@ -15,7 +15,7 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 
-from .exceptions import BirthDateError, NationalIdentifierError, PriceError
+from .exceptions import BirthDateError, NationalIdentifierError
 from .membership import shown_date
 from .period import age_at
 
@@ -180,20 +180,13 @@ class Party(metaclass=PoolMeta):
         for party in parties:
             totals, texts = defaultdict(Decimal), []
             for membership in party.memberships:
-                if membership.state != 'active':
+                if (membership.state != 'active'
+                        or not membership.is_active_on(date)):
                     continue
-                try:
-                    lines = membership.get_price_lines(date)
-                except PriceError as exception:
-                    texts.append(
-                        membership.rec_name + '\n' + exception.message)
-                    continue
-                if not lines:
-                    continue
-                totals[membership.currency] += sum(
-                    line.amount for line in lines)
-                texts.append(membership.rec_name + '\n'
-                    + membership.explain_price(lines))
+                price, trace = membership.price_and_explanation(date)
+                if price is not None:
+                    totals[membership.currency] += price
+                texts.append(membership.rec_name + '\n' + trace)
             # Dues in two currencies have no total; the text shows both
             total = (
                 next(iter(totals.values())) if len(totals) == 1 else None)

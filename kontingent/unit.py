@@ -165,11 +165,16 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
         return values
 
     @property
+    def lineage(self):
+        "The unit and the units above it, nearest first"
+        units = [self]
+        while units[-1].parent:
+            units.append(units[-1].parent)
+        return units
+
+    @property
     def root(self):
-        unit = self
-        while unit.parent:
-            unit = unit.parent
-        return unit
+        return self.lineage[-1]
 
     @classmethod
     def validate_fields(cls, units, field_names):
