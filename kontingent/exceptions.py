@@ -42,3 +42,15 @@ class PriceError(UserError):
 
 class ProrationRuleError(ValidationError):
     pass
+
+
+class KIDSchemeError(ValidationError):
+    pass
+
+
+class BillingError(UserError):
+    pass
+
+
+class CourseError(ValidationError):
+    pass

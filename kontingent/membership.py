@@ -255,22 +255,31 @@ class Membership(Workflow, ModelSQL, ModelView):
         price = sum(line.amount for line in lines) if lines else None
         return price, self.explain_price(lines)
 
-    def get_price_lines(self, date):
+    def get_price_lines(self, date, memo=None):
         """Return the PriceLine of each product billed for the periods
         holding date: the membership type, the add-ons active then and the
-        entry fee of a new member"""
+        entry fee of a new member
+
+        memo, a dict, keeps the rules read for one membership for the next
+        ones: a billing run prices thousands with the same rules.
+        """
         if not self.is_active_on(date):
             return []
+        if memo is None:
+            memo = {}
         # List prices are company values: read them as the unit's company
+        if Transaction().context.get('company') == self.unit.company.id:
+            return self._price_lines(date, memo)
         with Transaction().set_context(company=self.unit.company.id):
-            return self.__class__(self.id)._price_lines(date)
+            return self.__class__(self.id)._price_lines(date, memo)
 
-    def _price_lines(self, date):
-        lines = [self._price_line(self.product, date, self.start_date)]
+    def _price_lines(self, date, memo):
+        lines = [self._price_line(self.product, date, self.start_date, memo)]
         lines += [
             self._price_line(
                 addon.product, date,
-                max(addon.start_date or self.start_date, self.start_date))
+                max(addon.start_date or self.start_date, self.start_date),
+                memo)
             for addon in self.addons if addon.is_active_on(date)]
         entry_fee = self._entry_fee_line(lines[0])
         if entry_fee:
@@ -294,7 +303,7 @@ class Membership(Workflow, ModelSQL, ModelView):
             locations=frozenset(locations),
             join_date=party.join_date or self.start_date)
 
-    def _price_line(self, product, date, start_date):
+    def _price_line(self, product, date, start_date, memo):
         "Return the PriceLine of product for one started on start_date"
         pool = Pool()
         PriceRule = pool.get('kontingent.price.rule')
@@ -311,13 +320,17 @@ class Membership(Workflow, ModelSQL, ModelView):
                 product, period_start, period_end,
                 self.currency.round(Decimal(0)), (Step('member_free'),))
         units = self.unit.lineage
-        rules = PriceRule.specs_for(units, product)
+        key = (self.unit.id, product.id)
+        if key not in memo:
+            memo[key] = (
+                PriceRule.specs_for(units, product),
+                ProrationRule.specs_for(units, product.dues_period))
+        rules, proration_rules = memo[key]
         price = evaluate_price(
             rules, self._member_facts(product, date), list_price)
         steps = list(price.steps)
         fraction, proration = proration_fraction(
-            ProrationRule.specs_for(units, product.dues_period),
-            period_start, start_date)
+            proration_rules, period_start, start_date)
         if proration:
             steps.append(proration)
         amount = self.currency.round(price.amount * fraction)
@@ -504,6 +517,20 @@ class Membership(Workflow, ModelSQL, ModelView):
                 party.join_date = membership.start_date
         Party.save(list(parties.values()))
         cls._log_event(memberships, 'active')
+        cls.bill_activated(memberships)
+
+    @classmethod
+    def bill_activated(cls, memberships):
+        """Bill the current period of memberships just activated, unless
+        the context says they come billed already (imports, the demo)"""
+        pool = Pool()
+        Run = pool.get('kontingent.billing.run')
+        if Transaction().context.get('kontingent_skip_billing'):
+            return
+        to_bill = [m for m in memberships if m.unit.payee
+            and m.unit.payee.bill_on_activation]
+        if to_bill:
+            Run.bill_new_memberships(to_bill, shown_date())
 
     @classmethod
     @ModelView.button

@@ -9,12 +9,16 @@ from stdnum.no import kontonr
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, Id
+from trytond.pyson import Bool, Eval, Id, If
 from trytond.tools.email_ import EmailNotValidError, validate_email
 from trytond.transaction import Transaction
 
 from .exceptions import (
-    AccountNumberError, EmailError, MemberOrganisationError)
+    AccountNumberError, EmailError, KIDSchemeError, MemberOrganisationError)
+from .formats import kid
+
+# Fewer claim digits would let a busy organisation run out of KIDs in a year
+MIN_CLAIM_DIGITS = 4
 
 DANISH_ACCOUNT = re.compile(r'^(?P<reg>\d{4})(?P<account>\d{1,10})$')
 
@@ -106,6 +110,71 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
             'invisible': ~Eval('legal_invoice_number'),
             },
         help="Leave empty to use the fiscal year's invoice sequence.")
+    kid_algorithm = fields.Selection([
+            (None, ""),
+            (kid.MOD10, "MOD10"),
+            (kid.MOD11, "MOD11"),
+            ], "KID Check Digit",
+        help="As registered in the payee's OCR giro agreement with Nets. "
+        "A unit with a KID scheme is the payee of its own claims and of "
+        "those of the units below it without one.")
+    kid_length = fields.Integer(
+        "KID Length",
+        domain=[
+            If(Eval('kid_algorithm'),
+                ('kid_length', '<=', kid.MAX_LENGTH),
+                ()),
+            ],
+        states={
+            'required': Bool(Eval('kid_algorithm')),
+            'invisible': ~Eval('kid_algorithm'),
+            },
+        help="The number of digits, check digit included.")
+    kid_member_digits = fields.Integer(
+        "KID Member Digits",
+        domain=[
+            If(Eval('kid_algorithm'),
+                ('kid_member_digits', '>=', 0),
+                ()),
+            ],
+        states={
+            'required': Bool(Eval('kid_algorithm')),
+            'invisible': ~Eval('kid_algorithm'),
+            },
+        help="The KID starts with the member number in this many digits, "
+        "then the claim number; 0 for the claim number only.")
+    kid_sequence = fields.Many2One(
+        'ir.sequence', "KID Claim Sequence", ondelete='RESTRICT',
+        domain=[
+            ('sequence_type', '=', Id('kontingent', 'sequence_type_kid')),
+            ],
+        states={
+            'required': Bool(Eval('kid_algorithm')),
+            'invisible': ~Eval('kid_algorithm'),
+            },
+        help="Numbers the claims; with the member number it makes every "
+        "KID of the payee unique.")
+    bill_on_activation = fields.Boolean(
+        "Bill New Members",
+        help="Invoice the current period, prorated, "
+        "as soon as a membership is activated.")
+    days_to_pay = fields.Integer(
+        "Days to Pay", required=True,
+        domain=[
+            ('days_to_pay', '>=', 0),
+            ],
+        help="Due date of the claims of new members and of single invoices, "
+        "counted from the invoice date.")
+    journal = fields.Many2One(
+        'account.journal', "Journal", ondelete='RESTRICT',
+        domain=[
+            ('type', '=', 'revenue'),
+            ],
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="Leave empty to use the revenue journal.")
     invoice_report = fields.Many2One(
         'ir.action.report', "Invoice Template", ondelete='RESTRICT',
         domain=[
@@ -149,6 +218,22 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
     def default_legal_invoice_number():
         return True
 
+    @staticmethod
+    def default_bill_on_activation():
+        return True
+
+    @staticmethod
+    def default_days_to_pay():
+        return 14
+
+    @staticmethod
+    def default_kid_length():
+        return 12
+
+    @staticmethod
+    def default_kid_member_digits():
+        return 6
+
     @fields.depends('parent', '_parent_parent.company',
         '_parent_parent.country')
     def on_change_parent(self):
@@ -176,6 +261,46 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
     def root(self):
         return self.lineage[-1]
 
+    @property
+    def payee(self):
+        """The unit whose account and KID scheme receive this unit's
+        payments: the nearest one with a KID scheme, or None"""
+        return next((u for u in self.lineage if u.kid_algorithm), None)
+
+    def make_kids(self, member_numbers):
+        """Return a new KID for each member number (None for none)
+
+        The member number is kept in its last kid_member_digits digits, so
+        staff can read it; the claim number makes the KID unique.  A MOD11
+        KID whose check digit would be '-' skips to the next claim number,
+        as neither netsgiro nor many banks can carry it.
+        """
+        claim_digits = self.kid_length - 1 - self.kid_member_digits
+        numbers = iter(self.kid_sequence.get_many(len(member_numbers)))
+        kids = []
+        for member_number in member_numbers:
+            member_part = ''.join(
+                c for c in (member_number or '') if c.isdigit())
+            member_part = member_part[-self.kid_member_digits:].zfill(
+                self.kid_member_digits) if self.kid_member_digits else ''
+            while True:
+                claim_number = next(numbers, None) or self.kid_sequence.get()
+                if (not claim_number.isdigit()
+                        or len(claim_number) > claim_digits):
+                    raise KIDSchemeError(gettext(
+                            'kontingent.msg_unit_kid_sequence_exhausted',
+                            unit=self.rec_name,
+                            number=claim_number,
+                            digits=claim_digits))
+                try:
+                    kids.append(kid.make(
+                            member_part + claim_number.zfill(claim_digits),
+                            self.kid_algorithm))
+                except kid.UnrepresentableKID:
+                    continue
+                break
+        return kids
+
     @classmethod
     def validate_fields(cls, units, field_names):
         super().validate_fields(units, field_names)
@@ -188,6 +313,9 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
         if 'parent' in field_names:
             for unit in units:
                 unit.check_members_organisation()
+        if field_names & {'kid_algorithm', 'kid_length', 'kid_member_digits'}:
+            for unit in units:
+                unit.check_kid_scheme()
 
     def check_members_organisation(self):
         "Members keep their organisation: a unit can not take them away"
@@ -201,6 +329,15 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
             raise MemberOrganisationError(gettext(
                     'kontingent.msg_unit_parent_organisation',
                     unit=self.rec_name))
+
+    def check_kid_scheme(self):
+        if (self.kid_algorithm
+                and self.kid_length - 1 - self.kid_member_digits
+                < MIN_CLAIM_DIGITS):
+            raise KIDSchemeError(gettext(
+                    'kontingent.msg_unit_kid_claim_digits',
+                    unit=self.rec_name,
+                    minimum=MIN_CLAIM_DIGITS))
 
     def check_email(self):
         if self.email:
@@ -228,6 +365,7 @@ class Unit(tree(separator=' / '), DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def copy(cls, units, default=None):
         default = default.copy() if default is not None else {}
+        default.setdefault('kid_sequence')
         default.setdefault('products')
         default.setdefault('price_rules')
         default.setdefault('proration_rules')

@@ -1,0 +1,851 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from itertools import groupby
+
+from sql.aggregate import Count, Sum
+from sql.conditionals import Coalesce
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .exceptions import BillingError, PriceError
+
+# Lines billed per transaction: a few hundred keeps Tryton's prefetch cheap
+# and a crash costs little work; one payer's claims never straddle a batch.
+BATCH_SIZE = 250
+# Memberships priced between two writes of billing lines
+CALCULATE_SIZE = 500
+
+STATES = {
+    'readonly': Eval('state') != 'draft',
+    }
+
+
+def in_batches(lines, size=BATCH_SIZE):
+    """Yield lists of about size lines, keeping each payer's lines of one
+    payee together so that the payer gets one invoice"""
+    batch = []
+    for _, group in groupby(lines, key=lambda l: (l.payee.id, l.payer.id)):
+        group = list(group)
+        if batch and len(batch) + len(group) > size:
+            yield batch
+            batch = []
+        batch.extend(group)
+    if batch:
+        yield batch
+
+
+class BillingRun(Workflow, ModelSQL, ModelView):
+    "Billing Run"
+    __name__ = 'kontingent.billing.run'
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, ondelete='RESTRICT',
+        states=STATES)
+    unit = fields.Many2One(
+        'kontingent.unit', "Unit", ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states=STATES,
+        help="Bills the memberships of this unit and the units below it; "
+        "leave empty for every unit of the company.")
+    kind = fields.Selection([
+            ('periodic', "Periodic"),
+            ('activation', "New Members"),
+            ], "Kind", required=True, readonly=True)
+    billing_date = fields.Date(
+        "Period Date", required=True, states=STATES,
+        help="Bills the dues periods that hold this date: "
+        "1 January 2027 bills 2027 for yearly dues.")
+    invoice_date = fields.Date("Invoice Date", required=True, states=STATES)
+    due_date = fields.Date(
+        "Due Date", required=True, states=STATES,
+        domain=[
+            If(Eval('due_date') & Eval('invoice_date'),
+                ('due_date', '>=', Eval('invoice_date')),
+                ()),
+            ])
+    previous_run = fields.Many2One(
+        'kontingent.billing.run', "Previous Run", readonly=True,
+        help="The last confirmed run of the same unit, "
+        "to which the changes compare.")
+    lines = fields.One2Many(
+        'kontingent.billing.line', 'run', "Lines",
+        states={
+            'readonly': Eval('state') != 'calculated',
+            })
+    figures = fields.One2Many(
+        'kontingent.billing.figure', 'run', "Key Figures", readonly=True)
+    changes = fields.One2Many(
+        'kontingent.billing.change', 'run', "Changes", readonly=True)
+    invoices = fields.One2Many(
+        'account.invoice', 'kontingent_billing_run', "Invoices",
+        readonly=True)
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    members = fields.Function(fields.Integer("Members"), 'get_counts')
+    total_amount = fields.Function(
+        fields.Numeric("Total", digits='currency'), 'get_counts')
+    errors = fields.Function(fields.Integer("Errors"), 'get_counts')
+    lines_done = fields.Function(fields.Integer("Billed"), 'get_counts')
+    progress = fields.Function(
+        fields.Float("Progress", digits=(1, 4)), 'get_counts')
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('calculated', "Calculated"),
+            ('processing', "Processing"),
+            ('done', "Done"),
+            ('cancelled', "Cancelled"),
+            ], "State", required=True, readonly=True, sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('billing_date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'calculated'),
+            ('calculated', 'calculated'),
+            ('calculated', 'processing'),
+            ('processing', 'processing'),
+            ('processing', 'done'),
+            ('draft', 'cancelled'),
+            ('calculated', 'cancelled'),
+            ('cancelled', 'draft'),
+            }
+        cls._buttons.update({
+                'calculate': {
+                    'invisible': ~Eval('state').in_(['draft', 'calculated']),
+                    'icon': 'tryton-refresh',
+                    'depends': ['state'],
+                    },
+                'confirm': {
+                    'invisible': ~Eval('state').in_(
+                        ['calculated', 'processing']),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(['draft', 'calculated']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': Eval('state') != 'cancelled',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                })
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @staticmethod
+    def default_kind():
+        return 'periodic'
+
+    @staticmethod
+    def default_state():
+        return 'draft'
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
+
+    @fields.depends('unit', 'invoice_date', 'due_date')
+    def on_change_invoice_date(self):
+        payee = self.unit.payee if self.unit else None
+        if self.invoice_date and payee and not self.due_date:
+            self.due_date = self.invoice_date + datetime.timedelta(
+                days=payee.days_to_pay)
+
+    def get_rec_name(self, name):
+        return gettext('kontingent.msg_billing_run_name',
+            unit=self.unit.rec_name if self.unit else self.company.rec_name,
+            date=self.billing_date)
+
+    @classmethod
+    def get_counts(cls, runs, names):
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        counts = defaultdict(lambda: defaultdict(int))
+        amounts = defaultdict(Decimal)
+        for sub_ids in grouped_slice(
+                [r.id for r in runs], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*line.select(
+                    line.run, line.state, Count(line.id),
+                    Coalesce(Sum(line.amount), 0),
+                    where=fields.SQL_OPERATORS['in'](line.run, list(sub_ids)),
+                    group_by=[line.run, line.state]))
+            for run_id, state, count, amount in cursor:
+                counts[run_id][state] = count
+                if state in {'to_bill', 'billed'}:
+                    amounts[run_id] += Decimal(str(amount or 0))
+        result = {name: {} for name in names}
+        for run in runs:
+            state_counts = counts[run.id]
+            billable = state_counts['to_bill'] + state_counts['billed']
+            values = {
+                'members': billable,
+                'total_amount': run.currency.round(amounts[run.id])
+                if run.currency else amounts[run.id],
+                'errors': state_counts['error'],
+                'lines_done': state_counts['billed'],
+                'progress': (state_counts['billed'] / billable
+                    if billable else 0.0),
+                }
+            for name in names:
+                result[name][run.id] = values[name]
+        return result
+
+    @classmethod
+    def copy(cls, runs, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('lines')
+        default.setdefault('figures')
+        default.setdefault('changes')
+        default.setdefault('invoices')
+        default.setdefault('previous_run')
+        return super().copy(runs, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, runs, values=None, external=False):
+        super().check_modification(
+            mode, runs, values=values, external=external)
+        if mode == 'delete':
+            for run in runs:
+                if run.state not in {'draft', 'cancelled'}:
+                    raise BillingError(gettext(
+                            'kontingent.msg_billing_run_delete',
+                            run=run.rec_name))
+
+    def overlaps(self, other):
+        "Tell if the two runs may bill the same memberships"
+        if self.company != other.company:
+            return False
+        if not self.unit or not other.unit:
+            return True
+        return (self.unit in other.unit.lineage
+            or other.unit in self.unit.lineage)
+
+    def check_no_open_run(self):
+        """Refuse a second open periodic run on the same memberships: the
+        database refuses to bill a period twice, staff should not have to
+        meet that refusal line by line"""
+        if self.kind != 'periodic':
+            return
+        if backend.name != 'sqlite':
+            self.__class__.lock()
+        for other in self.search([
+                    ('company', '=', self.company.id),
+                    ('kind', '=', 'periodic'),
+                    ('state', 'in', ['calculated', 'processing']),
+                    ('id', '!=', self.id),
+                    ]):
+            if self.overlaps(other):
+                raise BillingError(gettext(
+                        'kontingent.msg_billing_run_open',
+                        run=self.rec_name, other=other.rec_name))
+
+    def membership_domain(self):
+        domain = [
+            ('unit.company', '=', self.company.id),
+            ('state', '=', 'active'),
+            ('start_date', '<=', self.billing_date),
+            ['OR',
+                ('end_date', '=', None),
+                ('end_date', '>=', self.billing_date),
+                ],
+            ]
+        if self.unit:
+            domain.append(('unit', 'child_of', [self.unit.id], 'parent'))
+        return domain
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('calculated')
+    def calculate(cls, runs):
+        pool = Pool()
+        Membership = pool.get('kontingent.membership')
+        for run in runs:
+            run.check_no_open_run()
+            memberships = Membership.search(
+                run.membership_domain(), order=[('id', 'ASC')])
+            run.calculate_lines(memberships)
+
+    def calculate_lines(self, memberships, progress=None):
+        """Replace the lines by one per membership to bill, and work out
+        the key figures and the changes since the previous run"""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        Membership = pool.get('kontingent.membership')
+        Line.delete(Line.search([('run', '=', self.id)]))
+        memo = {}
+        with Transaction().set_context(
+                company=self.company.id, _check_access=False):
+            for sub_ids in grouped_slice(
+                    [m.id for m in memberships], CALCULATE_SIZE):
+                batch = Membership.browse(list(sub_ids))
+                billed = Line.billed_claims(batch)
+                Line.create([
+                        Line.values_for(self, membership, billed, memo)
+                        for membership in batch])
+                if progress:
+                    progress(len(batch))
+        self.update_figures()
+
+    def update_figures(self):
+        pool = Pool()
+        Figure = pool.get('kontingent.billing.figure')
+        Change = pool.get('kontingent.billing.change')
+        Line = pool.get('kontingent.billing.line')
+        Figure.delete(Figure.search([('run', '=', self.id)]))
+        Change.delete(Change.search([('run', '=', self.id)]))
+        lines = Line.search([
+                ('run', '=', self.id),
+                ('state', 'in', ['to_bill', 'billed']),
+                ])
+        Figure.save(Figure.compute(self, lines))
+        previous = self.find_previous_run()
+        self.previous_run = previous
+        self.save()
+        if previous:
+            Change.save(Change.compute(self, lines, previous))
+
+    def find_previous_run(self):
+        runs = self.search([
+                ('company', '=', self.company.id),
+                ('unit', '=', self.unit.id if self.unit else None),
+                ('kind', '=', 'periodic'),
+                ('state', '=', 'done'),
+                ('billing_date', '<', self.billing_date),
+                ('id', '!=', self.id),
+                ], order=[('billing_date', 'DESC'), ('id', 'DESC')], limit=1)
+        return runs[0] if runs else None
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, runs):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, runs):
+        pass
+
+    @classmethod
+    @ModelView.button
+    def confirm(cls, runs):
+        """Bill the lines in batches, one ir.queue task each; confirming a
+        run that stopped half-way bills exactly the lines still to bill"""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        for run in cls.start_processing(runs):
+            for batch in run.batches():
+                Line.__queue__.bill(batch)
+
+    @classmethod
+    def start_processing(cls, runs):
+        "Put the runs in processing and return them"
+        runs = [r for r in runs if r.state in {'calculated', 'processing'}]
+        for run in runs:
+            if run.state == 'calculated':
+                run.check_no_open_run()
+        cls.write(runs, {'state': 'processing'})
+        return runs
+
+    def batches(self):
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        lines = Line.search([
+                ('run', '=', self.id),
+                ('state', '=', 'to_bill'),
+                ], order=[('payee', 'ASC'), ('payer', 'ASC'), ('id', 'ASC')])
+        return list(in_batches(lines))
+
+    @classmethod
+    def finish(cls, runs):
+        "Mark done the processing runs that have nothing left to bill"
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        finished = [r for r in runs if r.state == 'processing'
+            and not Line.search([
+                    ('run', '=', r.id),
+                    ('state', '=', 'to_bill'),
+                    ], limit=1)]
+        if finished:
+            cls.write(finished, {'state': 'done'})
+
+    def invoice_for(self, lines):
+        "Return the invoice of one payer for the billing lines"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Journal = pool.get('account.journal')
+        Lang = pool.get('ir.lang')
+        payer, payee = lines[0].payer, lines[0].payee
+        journal = payee.journal
+        if not journal:
+            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+        lang = Lang.get(payer.lang.code if payer.lang else None)
+        invoice = Invoice(
+            company=self.company, type='out', party=payer,
+            invoice_address=payer.address_get('invoice'),
+            currency=self.company.currency, journal=journal,
+            account=payer.account_receivable_used, payment_term=None,
+            invoice_date=self.invoice_date, payment_term_date=self.due_date,
+            kontingent_unit=payee, kontingent_billing_run=self)
+        invoice_lines = []
+        for line in lines:
+            for item in line.items:
+                product = item.product
+                invoice_lines.append(InvoiceLine(
+                        company=self.company, currency=self.company.currency,
+                        type='line', product=product,
+                        description=', '.join([
+                                product.rec_name, line.member.rec_name,
+                                lang.strftime(item.period_start) + ' – '
+                                + lang.strftime(item.period_end)]),
+                        quantity=1, unit=product.default_uom,
+                        unit_price=item.amount,
+                        account=product.account_revenue_used,
+                        taxes=product.customer_taxes_used,
+                        kontingent_member=line.member,
+                        kontingent_membership=line.membership,
+                        kontingent_billed_membership=line.membership,
+                        kontingent_period_start=item.period_start,
+                        kontingent_period_end=item.period_end,
+                        kontingent_trace=item.trace))
+        invoice.lines = invoice_lines
+        return invoice
+
+    @classmethod
+    def bill_new_memberships(cls, memberships, date):
+        """Bill at once the periods holding date (or their start, if later)
+        of memberships just activated, one run per company"""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        by_company = defaultdict(list)
+        for membership in memberships:
+            by_company[membership.unit.company].append(membership)
+        for company, company_memberships in by_company.items():
+            for billing_date, dated in groupby(
+                    sorted(company_memberships,
+                        key=lambda m: max(date, m.start_date)),
+                    key=lambda m: max(date, m.start_date)):
+                dated = list(dated)
+                days_to_pay = max(
+                    (m.unit.payee.days_to_pay for m in dated
+                        if m.unit.payee), default=14)
+                run = cls(
+                    company=company, kind='activation',
+                    unit=dated[0].unit if len(
+                        {m.unit for m in dated}) == 1 else None,
+                    billing_date=billing_date, invoice_date=date,
+                    due_date=date + datetime.timedelta(days=days_to_pay),
+                    state='calculated')
+                run.save()
+                run.calculate_lines(dated)
+                cls.start_processing([run])
+                for batch in run.batches():
+                    Line.bill(batch)
+                cls.finish([run])
+
+
+
+class BillingLine(ModelSQL, ModelView):
+    "Billing Line"
+    __name__ = 'kontingent.billing.line'
+
+    run = fields.Many2One(
+        'kontingent.billing.run', "Run", required=True, ondelete='CASCADE',
+        readonly=True)
+    membership = fields.Many2One(
+        'kontingent.membership', "Membership", required=True,
+        ondelete='RESTRICT', readonly=True)
+    member = fields.Many2One(
+        'party.party', "Member", required=True, ondelete='RESTRICT',
+        readonly=True)
+    payer = fields.Many2One(
+        'party.party', "Payer", required=True, ondelete='RESTRICT',
+        readonly=True)
+    unit = fields.Many2One(
+        'kontingent.unit', "Unit", required=True, ondelete='RESTRICT',
+        readonly=True)
+    payee = fields.Many2One(
+        'kontingent.unit', "Payee", ondelete='RESTRICT', readonly=True)
+    delivery_channel = fields.Char("Delivery Channel", readonly=True)
+    amount = fields.Numeric(
+        "Amount", digits=(16, 2), readonly=True)
+    trace = fields.Text("Price Explanation", readonly=True)
+    items = fields.One2Many(
+        'kontingent.billing.item', 'line', "Items", readonly=True)
+    state = fields.Selection([
+            ('to_bill', "To Bill"),
+            ('excluded', "Excluded"),
+            ('error', "Error"),
+            ('billed', "Billed"),
+            ], "State", required=True, readonly=True, sort=False)
+    message = fields.Char("Message", readonly=True)
+    invoice = fields.Many2One(
+        'account.invoice', "Invoice", readonly=True, ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('run')
+        cls._order = [
+            ('payee', 'ASC'),
+            ('payer', 'ASC'),
+            ('id', 'ASC'),
+            ]
+        cls._buttons.update({
+                'exclude': {
+                    'invisible': Eval('state') != 'to_bill',
+                    'depends': ['state'],
+                    },
+                'include': {
+                    'invisible': Eval('state') != 'excluded',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def billed_claims(cls, memberships):
+        """Return the invoice line holding each claim (membership id,
+        product id, period start) of memberships"""
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        claims = {}
+        for sub in grouped_slice(memberships, backend.MAX_QUERY_PARAMS):
+            for line in InvoiceLine.search([
+                        ('kontingent_billed_membership', 'in',
+                            [m.id for m in sub]),
+                        ]):
+                claims[(line.kontingent_billed_membership.id,
+                        line.product.id,
+                        line.kontingent_period_start)] = line
+        return claims
+
+    @classmethod
+    def values_for(cls, run, membership, billed, memo):
+        """Return the values of the line billing membership in run, with
+        the reason when it can not be billed"""
+        party = membership.party
+        payer = membership.payer or party.member_payer or party
+        payee = membership.unit.payee
+        values = {
+            'run': run.id,
+            'membership': membership.id,
+            'member': party.id,
+            'payer': payer.id,
+            'unit': membership.unit.id,
+            'payee': payee.id if payee else None,
+            'delivery_channel': party.delivery_channel,
+            'state': 'to_bill',
+            }
+        try:
+            price_lines = membership.get_price_lines(run.billing_date, memo)
+        except PriceError as exception:
+            values.update(state='error', message=exception.message)
+            return values
+        unbilled, billed_lines = [], []
+        for price_line in price_lines:
+            invoice_line = billed.get((
+                    membership.id, price_line.product.id,
+                    price_line.period_start))
+            if invoice_line:
+                billed_lines.append(invoice_line)
+            else:
+                unbilled.append(price_line)
+        values['amount'] = sum(
+            (l.amount for l in unbilled), Decimal(0))
+        values['trace'] = membership.explain_price(price_lines)
+        values['items'] = [('create', [{
+                        'product': l.product.id,
+                        'period_start': l.period_start,
+                        'period_end': l.period_end,
+                        'amount': l.amount,
+                        'price_basis': price_basis(l.steps),
+                        'trace': membership.explain_price([l]),
+                        } for l in unbilled])]
+        message = cls.check_billable(
+            membership, payer, payee, price_lines, unbilled, billed_lines)
+        if message:
+            values.update(state='error', message=message)
+        elif not values['amount']:
+            values.update(state='excluded', message=gettext(
+                    'kontingent.msg_billing_line_nothing_to_pay'))
+        return values
+
+    @classmethod
+    def check_billable(
+            cls, membership, payer, payee, price_lines, unbilled,
+            billed_lines):
+        "Return why the claim can not be billed, or None"
+        if not price_lines:
+            return gettext('kontingent.msg_billing_line_not_active')
+        if not unbilled:
+            return already_billed_message(billed_lines)
+        if not payee:
+            return gettext('kontingent.msg_billing_line_no_kid_scheme',
+                unit=membership.unit.rec_name)
+        if not payer.addresses:
+            return gettext('kontingent.msg_billing_line_no_address',
+                payer=payer.rec_name)
+        if not payer.account_receivable_used:
+            return gettext('kontingent.msg_billing_line_no_receivable',
+                payer=payer.rec_name)
+        for price_line in unbilled:
+            if not price_line.product.account_revenue_used:
+                return gettext('kontingent.msg_billing_line_no_revenue',
+                    product=price_line.product.rec_name)
+
+    @classmethod
+    @ModelView.button
+    def exclude(cls, lines):
+        cls._set_excluded(lines, 'to_bill', 'excluded')
+
+    @classmethod
+    @ModelView.button
+    def include(cls, lines):
+        cls._set_excluded(lines, 'excluded', 'to_bill')
+
+    @classmethod
+    def _set_excluded(cls, lines, from_state, to_state):
+        for line in lines:
+            if line.run.state != 'calculated':
+                raise BillingError(gettext(
+                        'kontingent.msg_billing_line_run_not_calculated',
+                        run=line.run.rec_name))
+        lines = [l for l in lines if l.state == from_state
+            and (to_state != 'to_bill' or l.amount)]
+        cls.write(lines, {'state': to_state, 'message': None})
+        for run in {l.run for l in lines}:
+            run.update_figures()
+
+    @classmethod
+    def bill(cls, lines):
+        """Create and post one invoice per payer and payee for the lines
+        still to bill, in one transaction
+
+        Lines billed meanwhile by a resumed run are skipped: the row lock
+        keeps two workers apart, the unique claim index keeps two runs
+        apart.
+        """
+        pool = Pool()
+        Run = pool.get('kontingent.billing.run')
+        Invoice = pool.get('account.invoice')
+        if not lines:
+            return
+        if backend.name != 'sqlite':
+            cls.lock(lines)
+        lines = [l for l in cls.browse([l.id for l in lines])
+            if l.state == 'to_bill' and l.run.state == 'processing']
+        run = lines[0].run if lines else None
+        if not run:
+            return
+        with Transaction().set_context(
+                company=run.company.id, _check_access=False,
+                _skip_warnings=True):
+            lines = cls.refuse_billed(lines)
+            groups = [list(g) for _, g in groupby(
+                    lines, key=lambda l: (l.payee.id, l.payer.id))]
+            invoices = [run.invoice_for(group) for group in groups]
+            Invoice.save(invoices)
+            Invoice.post(invoices)
+            for invoice, group in zip(invoices, groups):
+                for line in group:
+                    line.invoice = invoice
+                    line.state = 'billed'
+            cls.save(lines)
+        Run.finish([run])
+
+    @classmethod
+    def refuse_billed(cls, lines):
+        "Put in error the lines billed by another run and return the others"
+        billed = cls.billed_claims([l.membership for l in lines])
+        to_bill, refused = [], []
+        for line in lines:
+            invoice_lines = [billed[k] for k in (
+                    (line.membership.id, i.product.id, i.period_start)
+                    for i in line.items) if k in billed]
+            if invoice_lines:
+                line.state = 'error'
+                line.message = already_billed_message(invoice_lines)
+                refused.append(line)
+            else:
+                to_bill.append(line)
+        cls.save(refused)
+        return to_bill
+
+
+def already_billed_message(invoice_lines):
+    return gettext('kontingent.msg_billing_line_already_billed',
+        periods=', '.join(sorted({
+                    f'{l.kontingent_period_start} – {l.kontingent_period_end}'
+                    for l in invoice_lines})),
+        invoice=invoice_lines[0].invoice.rec_name)
+
+
+def price_basis(steps):
+    "Name the price rule that set the price, or the list price"
+    for step in steps:
+        if step.reason.startswith('rule_applied_'):
+            return step.rule
+        if step.reason == 'member_free':
+            return gettext('kontingent.msg_billing_basis_free')
+    return gettext('kontingent.msg_billing_basis_list_price')
+
+
+class BillingItem(ModelSQL, ModelView):
+    "Billing Item"
+    __name__ = 'kontingent.billing.item'
+
+    line = fields.Many2One(
+        'kontingent.billing.line', "Line", required=True, ondelete='CASCADE')
+    product = fields.Many2One(
+        'product.product', "Product", required=True, ondelete='RESTRICT')
+    period_start = fields.Date("Period Start", required=True)
+    period_end = fields.Date("Period End", required=True)
+    amount = fields.Numeric("Amount", digits=(16, 2), required=True)
+    price_basis = fields.Char("Price Basis")
+    trace = fields.Text("Price Explanation")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('line')
+
+
+class BillingFigure(ModelSQL, ModelView):
+    "Billing Key Figure"
+    __name__ = 'kontingent.billing.figure'
+
+    run = fields.Many2One(
+        'kontingent.billing.run', "Run", required=True, ondelete='CASCADE')
+    kind = fields.Selection([
+            ('total', "Total"),
+            ('product', "Membership Type / Add-on"),
+            ('rule', "Price Rule"),
+            ('unit', "Unit"),
+            ('channel', "Delivery Channel"),
+            ], "Kind", required=True, sort=False)
+    name = fields.Char("Name", required=True)
+    members = fields.Integer("Members")
+    amount = fields.Numeric("Amount", digits=(16, 2))
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('run')
+        cls._order = [
+            ('run', 'ASC'),
+            ('kind', 'ASC'),
+            ('amount', 'DESC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def compute(cls, run, lines):
+        "Return the key figures of the lines to bill"
+        Party = Pool().get('party.party')
+        channels = dict(Party.fields_get(
+                ['delivery_channel'])['delivery_channel']['selection'])
+        members = defaultdict(set)
+        amounts = defaultdict(Decimal)
+
+        def add(kind, name, line, amount):
+            members[(kind, name)].add(line.member.id)
+            amounts[(kind, name)] += amount
+
+        for line in lines:
+            add('total', gettext('kontingent.msg_billing_figure_total'),
+                line, line.amount)
+            add('unit', line.unit.rec_name, line, line.amount)
+            add('channel', channels.get(line.delivery_channel)
+                or gettext('kontingent.msg_billing_figure_no_channel'),
+                line, line.amount)
+            for item in line.items:
+                add('product', item.product.rec_name, line, item.amount)
+                add('rule', item.price_basis or '', line, item.amount)
+        return [cls(run=run, kind=kind, name=name,
+                members=len(members[(kind, name)]),
+                amount=amounts[(kind, name)])
+            for kind, name in members]
+
+
+class BillingChange(ModelSQL, ModelView):
+    "Billing Change"
+    __name__ = 'kontingent.billing.change'
+
+    run = fields.Many2One(
+        'kontingent.billing.run', "Run", required=True, ondelete='CASCADE')
+    kind = fields.Selection([
+            ('new', "New"),
+            ('gone', "No Longer Billed"),
+            ('price', "Price Changed"),
+            ], "Change", required=True, sort=False)
+    membership = fields.Many2One(
+        'kontingent.membership', "Membership", required=True,
+        ondelete='CASCADE')
+    member = fields.Many2One(
+        'party.party', "Member", required=True, ondelete='CASCADE')
+    previous_amount = fields.Numeric("Previous Amount", digits=(16, 2))
+    amount = fields.Numeric("Amount", digits=(16, 2))
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('run')
+        cls._order = [
+            ('run', 'ASC'),
+            ('kind', 'ASC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def compute(cls, run, lines, previous):
+        """Return the changes from the billed lines of the previous run:
+        new memberships, those no longer billed and changed prices"""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        before = {l.membership: l for l in Line.search([
+                    ('run', '=', previous.id),
+                    ('state', '=', 'billed'),
+                    ])}
+        now = {l.membership: l for l in lines}
+        changes = []
+        for membership, line in now.items():
+            old = before.get(membership)
+            if not old:
+                changes.append(cls(run=run, kind='new',
+                        membership=membership, member=line.member,
+                        amount=line.amount))
+            elif old.amount != line.amount:
+                changes.append(cls(run=run, kind='price',
+                        membership=membership, member=line.member,
+                        previous_amount=old.amount, amount=line.amount))
+        for membership, old in before.items():
+            if membership not in now:
+                changes.append(cls(run=run, kind='gone',
+                        membership=membership, member=old.member,
+                        previous_amount=old.amount))
+        return changes
