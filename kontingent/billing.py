@@ -29,9 +29,10 @@ STATES = {
     }
 
 
-def in_batches(lines, size=BATCH_SIZE):
+def in_batches(lines, size=None):
     """Yield lists of about size lines, keeping each payer's lines of one
     payee together so that the payer gets one invoice"""
+    size = size or BATCH_SIZE
     batch = []
     for _, group in groupby(lines, key=lambda l: (l.payee.id, l.payer.id)):
         group = list(group)
