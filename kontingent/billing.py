@@ -9,6 +9,7 @@ from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
 from trytond import backend
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
@@ -358,9 +359,11 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         run that stopped half-way bills exactly the lines still to bill"""
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
-        for run in cls.start_processing(runs):
+        runs = cls.start_processing(runs)
+        for run in runs:
             for batch in run.batches():
                 Line.__queue__.bill(batch)
+        cls.finish(runs)
 
     @classmethod
     def start_processing(cls, runs):
@@ -611,13 +614,15 @@ class BillingLine(ModelSQL, ModelView):
         if not payer.addresses:
             return gettext('kontingent.msg_billing_line_no_address',
                 payer=payer.rec_name)
-        if not payer.account_receivable_used:
-            return gettext('kontingent.msg_billing_line_no_receivable',
-                payer=payer.rec_name)
+        try:
+            payer.account_receivable_used
+        except UserError as exception:
+            return exception.message
         for price_line in unbilled:
-            if not price_line.product.account_revenue_used:
-                return gettext('kontingent.msg_billing_line_no_revenue',
-                    product=price_line.product.rec_name)
+            try:
+                price_line.product.account_revenue_used
+            except UserError as exception:
+                return exception.message
 
     @classmethod
     @ModelView.button
@@ -658,14 +663,16 @@ class BillingLine(ModelSQL, ModelView):
             return
         if backend.name != 'sqlite':
             cls.lock(lines)
-        lines = [l for l in cls.browse([l.id for l in lines])
-            if l.state == 'to_bill' and l.run.state == 'processing']
-        run = lines[0].run if lines else None
-        if not run:
-            return
+        run = lines[0].run
+        # Records read in the run's company see its accounts and prices
         with Transaction().set_context(
                 company=run.company.id, _check_access=False,
                 _skip_warnings=True):
+            lines = [l for l in cls.browse([l.id for l in lines])
+                if l.state == 'to_bill' and l.run.state == 'processing']
+            if not lines:
+                return
+            run = lines[0].run
             lines = cls.refuse_billed(lines)
             groups = [list(g) for _, g in groupby(
                     lines, key=lambda l: (l.payee.id, l.payer.id))]

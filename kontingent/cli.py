@@ -159,6 +159,145 @@ def command_demo(options):
     print(f"Log in as: admin / {options.admin_password}")
 
 
+def existing_database(name):
+    "Return the Pool of database name, which must hold the module"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    with Transaction().start(None, 0, close=True) as transaction:
+        if name not in transaction.database.list():
+            raise CommandError(f"database {name!r} does not exist")
+    pool = Pool(name)
+    pool.init()
+    try:
+        pool.get('kontingent.billing.run')
+    except KeyError:
+        raise CommandError(
+            f"database {name!r} does not have the kontingent module")
+    return pool
+
+
+def _create_run(pool, options, today):
+    Unit = pool.get('kontingent.unit')
+    Company = pool.get('company.company')
+    Run = pool.get('kontingent.billing.run')
+    unit = None
+    if options.unit:
+        units = Unit.search(['OR',
+                ('code', '=', options.unit), ('name', '=', options.unit)])
+        if len(units) != 1:
+            raise CommandError(
+                f"{len(units) or 'no'} units have the code or name "
+                f"{options.unit!r}")
+        unit, = units
+        company = unit.company
+    else:
+        companies = Company.search([])
+        if len(companies) != 1:
+            raise CommandError(
+                "the database has several companies: name a unit")
+        company, = companies
+    invoice_date = options.invoice_date or today
+    due_date = options.due_date
+    if not due_date:
+        payee = unit.payee if unit else None
+        due_date = invoice_date + datetime.timedelta(
+            days=payee.days_to_pay if payee else 14)
+    if due_date < invoice_date:
+        raise CommandError("the due date is before the invoice date")
+    run = Run(company=company, unit=unit, billing_date=options.period_date,
+        invoice_date=invoice_date, due_date=due_date)
+    run.save()
+    return run.id
+
+
+def _calculate(pool, run_id, progress):
+    from trytond.transaction import Transaction
+
+    Run = pool.get('kontingent.billing.run')
+    Membership = pool.get('kontingent.membership')
+    run = Run(run_id)
+    with Transaction().set_context(company=run.company.id):
+        run.check_no_open_run()
+        memberships = Membership.search(
+            run.membership_domain(), order=[('id', 'ASC')])
+        done = 0
+
+        def advance(count):
+            nonlocal done
+            done += count
+            progress("Calculating", done, len(memberships))
+        progress("Calculating", 0, len(memberships))
+        run.calculate_lines(memberships, advance)
+        run.state = 'calculated'
+        run.save()
+
+
+def _summary(pool, run_id):
+    Run = pool.get('kontingent.billing.run')
+    Line = pool.get('kontingent.billing.line')
+    run = Run(run_id)
+    errors = Line.search([('run', '=', run_id), ('state', '=', 'error')])
+    return (run.rec_name, run.state, run.members, run.total_amount,
+        run.currency.code, len(run.invoices),
+        [(l.member.rec_name, l.message) for l in errors])
+
+
+def _start_processing(pool, run_id):
+    Run = pool.get('kontingent.billing.run')
+    run = Run(run_id)
+    if run.state not in {'calculated', 'processing'}:
+        raise CommandError(
+            f"billing run {run_id} is {run.state}: nothing to bill")
+    run, = Run.start_processing([run])
+    return [[l.id for l in batch] for batch in run.batches()]
+
+
+def _finish(pool, run_id):
+    Run = pool.get('kontingent.billing.run')
+    Run.finish([Run(run_id)])
+
+
+def _bill(pool, line_ids):
+    Line = pool.get('kontingent.billing.line')
+    Line.bill(Line.browse(line_ids))
+
+
+def command_bill(options):
+    today = datetime.date.today()
+    progress = Progress()
+    pool = existing_database(options.database)
+    database = options.database
+    context = {'language': 'en', 'date': today}
+    if options.run:
+        run_id = options.run
+    else:
+        if not options.period_date:
+            raise CommandError("give the --period-date, or a --run to resume")
+        run_id = in_transaction(
+            database, _create_run, pool, options, today, **context)
+        in_transaction(database, _calculate, pool, run_id, progress,
+            **context)
+        progress.close()
+    batches = in_transaction(database, _start_processing, pool, run_id,
+        **context) if not options.calculate_only else []
+    total = sum(len(b) for b in batches)
+    done = 0
+    for batch in batches:
+        # One transaction a batch: killed here, --run resumes the rest
+        in_transaction(database, _bill, pool, batch, **context)
+        done += len(batch)
+        progress("Billing", done, total)
+    progress.close()
+    in_transaction(database, _finish, pool, run_id, **context)
+    name, state, members, amount, currency, invoices, errors = (
+        in_transaction(database, _summary, pool, run_id, **context))
+    print(f"Billing run {run_id} ({name}): {state}, {members} members, "
+        f"{amount} {currency}, {invoices} invoices, {len(errors)} errors")
+    for member, message in errors:
+        print(f"  {member}: {message}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='kontingent',
@@ -187,6 +326,28 @@ def build_parser():
         '--admin-password', default='admin',
         help="password of the admin user (default: %(default)s)")
     demo.set_defaults(function=command_demo)
+
+    bill = commands.add_parser(
+        'bill', help="calculate and confirm a billing run")
+    bill.add_argument('-d', '--database', required=True)
+    bill.add_argument(
+        '--unit', help="code or name of the unit to bill "
+        "(default: every unit of the only company)")
+    bill.add_argument(
+        '--period-date', type=parse_date,
+        help="bill the dues periods holding this date")
+    bill.add_argument(
+        '--invoice-date', type=parse_date, help="(default: today)")
+    bill.add_argument(
+        '--due-date', type=parse_date,
+        help="(default: the invoice date plus the unit's days to pay)")
+    bill.add_argument(
+        '--calculate-only', action='store_true',
+        help="leave the run calculated, for staff to check and confirm")
+    bill.add_argument(
+        '--run', type=int,
+        help="confirm this calculated run, or resume it if it stopped")
+    bill.set_defaults(function=command_bill)
     return parser
 
 

@@ -291,6 +291,23 @@ class Builder:
                     }])
         return sequence
 
+    def kid_scheme(self, name, algorithm, length, member_digits):
+        "Return the unit values of a KID scheme with its claim sequence"
+        Sequence = self.get('ir.sequence')
+        ModelData = self.get('ir.model.data')
+        sequence, = Sequence.create([{
+                    'name': f"KID {name}",
+                    'sequence_type': ModelData.get_id(
+                        'kontingent', 'sequence_type_kid'),
+                    'number_next': 1,
+                    }])
+        return {
+            'kid_algorithm': algorithm,
+            'kid_length': length,
+            'kid_member_digits': member_digits,
+            'kid_sequence': sequence.id,
+            }
+
     def products(self, unit, types, addons, extra=None):
         Template = self.get('product.template')
         Uom = self.get('product.uom')
@@ -331,6 +348,7 @@ class Builder:
                     'account_number': self.account_number('1503'),
                     'member_sequence': self.member_sequence(
                         DEMO_UNIT, '').id,
+                    **self.kid_scheme(DEMO_UNIT, 'mod10', 12, 6),
                     }])
         self.branches = Unit.create([{
                     'name': name,
@@ -429,6 +447,8 @@ class Builder:
                     'member_sequence': self.member_sequence(
                         ANTENNA_UNIT, 'A').id,
                     'legal_invoice_number': True,
+                    # An FI-kort +71 payment id is a 15-digit MOD10 KID
+                    **self.kid_scheme(ANTENNA_UNIT, 'mod10', 15, 6),
                     }])
         self.antenna_products = self.products(
             root, ANTENNA_TYPES, ANTENNA_ADDONS)
@@ -651,7 +671,9 @@ class Builder:
                 len(vlist))
         to_activate = [m for m, f in zip(memberships, fates) if f != 'draft']
         for start in range(0, len(to_activate), BATCH):
-            Membership.activate(to_activate[start:start + BATCH])
+            # Members of long standing: their earlier dues are history
+            with Transaction().set_context(kontingent_skip_billing=True):
+                Membership.activate(to_activate[start:start + BATCH])
             self.progress(f"{label}: activation",
                 min(start + BATCH, len(to_activate)), len(to_activate))
         Membership.suspend(
@@ -687,9 +709,33 @@ class Builder:
         self.progress("Companies and accounts", 2, 2)
         self.norwegian_members(members)
         self.danish_households(households)
+        self.billing_run(self.branches[1])
         # The demo is configured: staff land in the menus, not in the wizard
         ConfigItem = self.get('ir.module.config_wizard.item')
         ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
+
+
+    def billing_run(self, unit):
+        """Bill this year's dues of unit, as the unit did in January, so
+        that next year's run has a run to compare with"""
+        Run = self.get('kontingent.billing.run')
+        Line = self.get('kontingent.billing.line')
+        year_start = self.date.replace(month=1, day=1)
+        run = Run(
+            company=unit.company, unit=unit, billing_date=year_start,
+            invoice_date=year_start + datetime.timedelta(days=9),
+            due_date=year_start + datetime.timedelta(days=30))
+        run.save()
+        with Transaction().set_context(company=unit.company.id):
+            Run.calculate([run])
+            Run.start_processing([run])
+            batches = run.batches()
+            for number, batch in enumerate(batches, 1):
+                Line.bill(batch)
+                self.progress(
+                    f"{unit.name}: billing {year_start.year}",
+                    number, len(batches))
+            Run.finish([run])
 
 
 def build(date, members=2000, households=500, seed=1, progress=None):
