@@ -397,8 +397,29 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         if finished:
             cls.write(finished, {'state': 'done'})
 
-    def invoice_for(self, lines):
-        "Return the invoice of one payer for the billing lines"
+    def lock_sequences(self, payees):
+        """Lock the sequences that number the run's invoices and moves
+        before any work: Tryton restarts a transaction that asks for a lock
+        late, and the work done until then is lost"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Period = pool.get('account.period')
+        SequenceStrict = pool.get('ir.sequence.strict')
+        period = Period.find(self.company, date=self.invoice_date)
+        sequences = {period.move_sequence_used}
+        for payee in payees:
+            invoice = Invoice(
+                company=self.company, type='out',
+                invoice_date=self.invoice_date, accounting_date=None,
+                sequence_type_cache='invoice',
+                kontingent_unit=payee)
+            sequence, _ = invoice._number_sequence()
+            sequences.add(sequence)
+        SequenceStrict.lock(list(sequences))
+
+    def invoice_for(self, lines, accounts):
+        """Return the invoice of one payer for the billing lines; accounts
+        keeps the accounts and taxes of the products for the next ones"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
@@ -411,15 +432,22 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         lang = Lang.get(payer.lang.code if payer.lang else None)
         invoice = Invoice(
             company=self.company, type='out', party=payer,
+            payment_term_date=self.due_date,
             invoice_address=payer.address_get('invoice'),
             currency=self.company.currency, journal=journal,
             account=payer.account_receivable_used, payment_term=None,
-            invoice_date=self.invoice_date, payment_term_date=self.due_date,
-            kontingent_unit=payee, kontingent_billing_run=self)
+            invoice_date=self.invoice_date,
+            kontingent_unit=payee, kontingent_kid=None, state='draft',
+            kontingent_billing_run=self)
         invoice_lines = []
         for line in lines:
             for item in line.items:
                 product = item.product
+                if product not in accounts:
+                    accounts[product] = (
+                        product.account_revenue_used,
+                        product.customer_taxes_used)
+                revenue, taxes = accounts[product]
                 invoice_lines.append(InvoiceLine(
                         company=self.company, currency=self.company.currency,
                         type='line', product=product,
@@ -429,8 +457,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                                 + lang.strftime(item.period_end)]),
                         quantity=1, unit=product.default_uom,
                         unit_price=item.amount,
-                        account=product.account_revenue_used,
-                        taxes=product.customer_taxes_used,
+                        account=revenue, taxes=taxes,
                         kontingent_member=line.member,
                         kontingent_membership=line.membership,
                         kontingent_billed_membership=line.membership,
@@ -673,12 +700,17 @@ class BillingLine(ModelSQL, ModelView):
             if not lines:
                 return
             run = lines[0].run
+            run.lock_sequences({l.payee for l in lines})
             lines = cls.refuse_billed(lines)
             groups = [list(g) for _, g in groupby(
                     lines, key=lambda l: (l.payee.id, l.payer.id))]
-            invoices = [run.invoice_for(group) for group in groups]
+            accounts = {}
+            invoices = [run.invoice_for(group, accounts) for group in groups]
+            Invoice.set_kontingent_kid(invoices)
             Invoice.save(invoices)
-            Invoice.post(invoices)
+            # post() adds warnings for staff about taxes, dates and similar
+            # invoices: the run has settled those for every line
+            Invoice._post(invoices)
             for invoice, group in zip(invoices, groups):
                 for line in group:
                     line.invoice = invoice

@@ -54,3 +54,11 @@ class BillingError(UserError):
 
 class CourseError(ValidationError):
     pass
+
+
+class ManualInvoiceError(UserError):
+    pass
+
+
+class CourseInvoiceError(UserError):
+    pass

@@ -89,7 +89,8 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def set_kontingent_kid(cls, invoices):
-        "Give a new KID to the draft claims of payee units without one"
+        """Give a new KID to the draft claims of payee units without one;
+        the caller saves them"""
         to_number = defaultdict(list)
         for invoice in invoices:
             if (invoice.type == 'out' and invoice.kontingent_unit
@@ -102,7 +103,6 @@ class Invoice(metaclass=PoolMeta):
                     for invoice in unit_invoices])
             for invoice, new_kid in zip(unit_invoices, kids):
                 invoice.kontingent_kid = new_kid
-        cls.save(sum(to_number.values(), []))
 
     def kontingent_member_number(self):
         """The member number the KID shows: the payer's, or that of the

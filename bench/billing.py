@@ -1,0 +1,362 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""How fast a billing run bills N members, against stock sale_subscription.
+
+A fresh database gets Kontingent, one organisation (the demo's union with
+its branches, products, price and proration rules, accounts and KID scheme)
+and N active members paying yearly dues, about one in ten with an add-on and
+one in twenty paid for by another member.  Loading the members is not
+timed: they are copied in bulk from one member made through the ORM, as a
+migration would load them.  Then a billing run for the whole union and the
+coming year is timed in its two phases:
+
+1. calculate: price every membership with its rules, write the run's lines,
+   key figures and changes (one transaction, as the button does);
+2. confirm: create and post one invoice per payer with its KID, in batches.
+   On PostgreSQL the batches are ir.queue tasks run by --workers
+   trytond-worker processes, as in production; on SQLite, which allows one
+   writer, they run one after the other in this process.
+
+The baseline is bench/subscription_baseline.py run on min(N, 1000) members
+of the same database server.  Rendering the invoice documents is queued to
+a worker in both and not timed.  From the top of the repository:
+
+    .venv/bin/python bench/billing.py [--members N]
+        [--database-uri postgresql://postgres@127.0.0.1:5433/]
+        [--workers W] [--baseline-members M]
+
+The last line printed is, for scripts to read:
+
+    RESULT members=N invoices_per_s=R baseline_invoices_per_s=B ratio=X
+"""
+import argparse
+import datetime
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BILLING_DATE = datetime.date(2027, 1, 1)
+TODAY = datetime.date(2026, 12, 1)
+# Members of all kinds made by the demo builder, the rest are copies
+DEMO_MEMBERS = 100
+# Members copied per INSERT while loading
+LOAD_SIZE = 1000
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of 0 or more")
+    return value
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--members', type=positive_int, default=10_000)
+    parser.add_argument(
+        '--database-uri', default='sqlite://',
+        help="e.g. postgresql://postgres@127.0.0.1:5433/ (default: SQLite "
+        "in a temporary directory)")
+    parser.add_argument(
+        '--workers', type=positive_int, default=2,
+        help="trytond-worker processes on PostgreSQL (default: 2)")
+    parser.add_argument(
+        '--baseline-members', type=positive_int, default=1000,
+        help="members invoiced by sale_subscription (default: 1000; "
+        "0 skips the baseline)")
+    return parser
+
+
+def configure_trytond(database_uri, sqlite_directory):
+    "Point trytond at the database; runs before any import of trytond"
+    os.environ.pop('TRYTOND_CONFIG', None)
+    os.environ['TRYTOND_DATABASE__URI'] = database_uri
+    os.environ['TRYTOND_DATABASE__PATH'] = sqlite_directory
+    os.environ['TRYTOND_QUEUE__WORKER'] = 'True'
+    from trytond import config
+    config.update_etc()
+
+
+def set_up(database, members):
+    "Build the union with members in a new database; return its id"
+    from trytond.modules.kontingent.cli import in_transaction, open_database
+    from trytond.modules.kontingent.demo.build import build
+
+    open_database(database)
+    demo_members = min(members, DEMO_MEMBERS)
+    builder = in_transaction(
+        database, build, TODAY, demo_members, 0, 1, None, language='en',
+        date=TODAY, kontingent_skip_billing=True)
+    union_id = builder.union_root.id
+    if members > demo_members:
+        in_transaction(
+            database, load_members, union_id, members - demo_members)
+    return union_id
+
+
+def load_members(union_id, count):
+    """Copy the union's first active member, who pays alone, count times
+    with new names and member numbers; every 20th copy pays for the next"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    pool = Pool()
+    Membership = pool.get('kontingent.membership')
+    Party = pool.get('party.party')
+    Address = pool.get('party.address')
+    Unit = pool.get('kontingent.unit')
+    cursor = Transaction().connection.cursor()
+    union = Unit(union_id)
+    model, = Membership.search([
+            ('unit', 'child_of', [union_id], 'parent'),
+            ('state', '=', 'active'),
+            ('start_date', '<', TODAY.replace(month=1, day=1)),
+            ('end_date', '=', None),
+            ('payer', '=', None),
+            ('party.member_payer', '=', None),
+            ('party.member_free', '=', False),
+            ('party.addresses', '!=', None),
+            ], limit=1, order=[('id', 'ASC')])
+    address, = model.party.addresses[:1]
+    numbers = iter(union.next_member_numbers(count))
+    branches = [u.id for u in union.children]
+    for start in range(0, count, LOAD_SIZE):
+        size = min(LOAD_SIZE, count - start)
+        branch = [branches[(start + i) % len(branches)] for i in range(size)]
+        party_ids = copy_rows(cursor, Party, model.party.id, [{
+                    'name': f"Bench Member {start + i}",
+                    'code': f"BENCH{start + i}",
+                    'member_number': next(numbers),
+                    'member_unit': branch[i],
+                    'member_payer': None,
+                    } for i in range(size)])
+        copy_rows(cursor, Address, address.id, [
+                {'party': party_id} for party_id in party_ids])
+        copy_rows(cursor, Membership, model.id, [{
+                    'party': party_id,
+                    'payer': party_ids[i - 1] if i % 20 == 1 else None,
+                    'unit': branch[i],
+                    } for i, party_id in enumerate(party_ids)])
+
+
+def copy_rows(cursor, Model, model_id, changes):
+    "Insert a copy of row model_id for each dict of changes; return the ids"
+    from sql.aggregate import Max
+
+    table = Model.__table__()
+    cursor.execute(*table.select(Max(table.id)))
+    last_id, = cursor.fetchone()
+    cursor.execute(*table.select(where=table.id == model_id))
+    names = [d[0] for d in cursor.description]
+    row = dict(zip(names, cursor.fetchone()))
+    names.remove('id')
+    cursor.execute(*table.insert(
+            [getattr(table, n) for n in names],
+            [[change.get(n, row[n]) for n in names] for change in changes]))
+    cursor.execute(*table.select(
+            table.id, where=table.id > last_id, order_by=table.id.asc))
+    return [i for i, in cursor]
+
+
+def create_run(union_id):
+    from trytond.pool import Pool
+
+    pool = Pool()
+    Run = pool.get('kontingent.billing.run')
+    Unit = pool.get('kontingent.unit')
+    union = Unit(union_id)
+    run = Run(company=union.company, unit=union, billing_date=BILLING_DATE,
+        invoice_date=TODAY, due_date=TODAY + datetime.timedelta(days=30))
+    run.save()
+    return run.id
+
+
+def calculate(run_id):
+    from trytond.pool import Pool
+
+    Run = Pool().get('kontingent.billing.run')
+    Run.calculate([Run(run_id)])
+    run = Run(run_id)
+    return run.members, run.errors
+
+
+def confirm(run_id):
+    "Queue the run's batches for the workers"
+    from trytond.pool import Pool
+
+    Run = Pool().get('kontingent.billing.run')
+    Run.confirm([Run(run_id)])
+
+
+def start_processing(run_id):
+    from trytond.pool import Pool
+
+    Run = Pool().get('kontingent.billing.run')
+    run, = Run.start_processing([Run(run_id)])
+    return [[l.id for l in batch] for batch in run.batches()]
+
+
+def bill(line_ids):
+    from trytond.pool import Pool
+
+    Line = Pool().get('kontingent.billing.line')
+    Line.bill(Line.browse(line_ids))
+
+
+def finish(run_id):
+    from trytond.pool import Pool
+
+    Run = Pool().get('kontingent.billing.run')
+    Run.finish([Run(run_id)])
+
+
+def progress(run_id):
+    from trytond.pool import Pool
+
+    Run = Pool().get('kontingent.billing.run')
+    run = Run(run_id)
+    return run.state, run.lines_done
+
+
+def check(run_id):
+    """Return the number of posted invoices after checking that each billed
+    line has one, with a valid and unique KID, and the amounts agree"""
+    from trytond.modules.kontingent.formats import kid
+    from trytond.pool import Pool
+
+    pool = Pool()
+    Run = pool.get('kontingent.billing.run')
+    Invoice = pool.get('account.invoice')
+    run = Run(run_id)
+    invoices = Invoice.search([('kontingent_billing_run', '=', run_id)])
+    problems = []
+    if run.state != 'done':
+        problems.append(f"the run is {run.state}")
+    if any(i.state != 'posted' for i in invoices):
+        problems.append("some invoices are not posted: %s" % sorted({i.state for i in invoices}))
+    kids = [i.kontingent_kid for i in invoices]
+    if len(set(kids)) != len(kids) or not all(
+            kid.is_valid(k, run.unit.payee.kid_algorithm) for k in kids):
+        problems.append("KIDs are missing, invalid or repeated")
+    if sum(i.total_amount for i in invoices) != run.total_amount:
+        problems.append("the invoices do not add up to the run's total: %s != %s" % (sum(i.total_amount for i in invoices), run.total_amount))
+    if problems:
+        raise SystemExit("check failed: " + "; ".join(problems))
+    return len(invoices)
+
+
+def drop_database(name):
+    from trytond import backend
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    Pool.stop(name)
+    backend.Database(name).close()
+    with Transaction().start(
+            None, 0, close=True, autocommit=True) as transaction:
+        transaction.database.drop(transaction.connection, name)
+
+
+def bill_with_workers(database, run_id, workers, in_transaction):
+    """Queue the batches and let trytond-worker processes bill them;
+    return when the run is done"""
+    in_transaction(database, confirm, run_id)
+    command = [os.path.join(os.path.dirname(sys.executable),
+            'trytond-worker'), '-d', database, '-n', str(workers)]
+    worker = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        last, stalled_since = -1, time.monotonic()
+        while True:
+            state, done = in_transaction(database, progress, run_id)
+            if state == 'done':
+                return
+            if done != last:
+                last, stalled_since = done, time.monotonic()
+                print(f"  billed {done}", file=sys.stderr)
+            elif time.monotonic() - stalled_since > 300:
+                raise SystemExit("the workers billed nothing for 5 minutes")
+            time.sleep(1)
+    finally:
+        worker.terminate()
+        worker.wait()
+
+
+def bill_in_process(database, run_id, in_transaction):
+    batches = in_transaction(database, start_processing, run_id)
+    for batch in batches:
+        in_transaction(database, bill, batch)
+    in_transaction(database, finish, run_id)
+
+
+def baseline(options):
+    "Return the invoices per second of the sale_subscription baseline"
+    command = [sys.executable, os.path.join(HERE, 'subscription_baseline.py'),
+        '--members', str(options.baseline_members)]
+    if options.database_uri != 'sqlite://':
+        command += ['--database-uri', options.database_uri]
+    output = subprocess.run(
+        command, check=True, capture_output=True, text=True).stdout
+    print(output, end='')
+    return float(re.search(r'invoices_per_s=([\d.]+)', output).group(1))
+
+
+def main(argv=None):
+    options = build_parser().parse_args(argv)
+    with tempfile.TemporaryDirectory() as directory:
+        configure_trytond(options.database_uri, directory)
+        return run(options)
+
+
+def run(options):
+    from trytond.modules.kontingent.cli import in_transaction
+
+    database = f'bench_billing_{uuid.uuid4().hex[:8]}'
+    sqlite = options.database_uri.startswith('sqlite')
+    started = time.perf_counter()
+    union_id = set_up(database, options.members)
+    print(f"set-up: {options.members} members in "
+        f"{time.perf_counter() - started:.0f} s (not timed)")
+    try:
+        run_id = in_transaction(database, create_run, union_id)
+        started = time.perf_counter()
+        members, errors = in_transaction(database, calculate, run_id)
+        calculate_s = time.perf_counter() - started
+        print(f"calculate: {members} members to bill, {errors} errors, "
+            f"{calculate_s:.1f} s, {members / calculate_s:.1f} members/s")
+        started = time.perf_counter()
+        if sqlite or not options.workers:
+            bill_in_process(database, run_id, in_transaction)
+        else:
+            bill_with_workers(
+                database, run_id, options.workers, in_transaction)
+        confirm_s = time.perf_counter() - started
+        invoices = in_transaction(database, check, run_id)
+        print(f"confirm: {invoices} invoices posted, {confirm_s:.1f} s, "
+            f"{invoices / confirm_s:.1f} invoices/s, "
+            f"{members / confirm_s:.1f} members/s")
+        total_s = calculate_s + confirm_s
+        invoices_per_s = invoices / total_s
+        print(f"run: {members} members in {total_s:.1f} s, "
+            f"{members / total_s:.1f} members/s, "
+            f"{invoices_per_s:.1f} invoices/s")
+    finally:
+        if not sqlite:
+            drop_database(database)
+    baseline_per_s = baseline(options) if options.baseline_members else 0
+    ratio = invoices_per_s / baseline_per_s if baseline_per_s else 0
+    print(f"RESULT members={members} invoices_per_s={invoices_per_s:.2f} "
+        f"baseline_invoices_per_s={baseline_per_s:.2f} ratio={ratio:.1f}")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
