@@ -1,8 +1,11 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import os
+import re
 import subprocess
 import sys
+import tempfile
 import unittest
 from collections import Counter
 
@@ -13,6 +16,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from ..demo.build import DEMO_UNIT, build
+from ..formats import kid
 
 DATE = datetime.date(2026, 11, 25)
 
@@ -76,6 +80,19 @@ class DemoTestCase(unittest.TestCase):
                     'DKK' if membership.unit.country.code == 'DK'
                     else 'NOK')
 
+        Run = pool.get('kontingent.billing.run')
+        run, = Run.search([])
+        self.assertEqual((run.unit.code, run.state), ('VEST', 'done'))
+        billed = [l for l in run.lines if l.state == 'billed']
+        self.assertEqual(len(billed), run.lines_done)
+        self.assertEqual(
+            {l.invoice for l in billed}, set(run.invoices))
+        self.assertEqual(
+            len(run.invoices), len({l.payer for l in billed}))
+        for invoice in run.invoices:
+            self.assertEqual(invoice.state, 'posted')
+            self.assertTrue(kid.is_valid(invoice.kontingent_kid, kid.MOD10))
+
         with self.assertRaises(ValueError):
             build(DATE, members=1, households=1)
 
@@ -94,13 +111,74 @@ class DemoTestCase(unittest.TestCase):
                     [('member_unit', '!=', None)], order=[('id', 'ASC')])])
 
 
+def run_command(*args, config=None):
+    environment = dict(os.environ)
+    if config:
+        environment['TRYTOND_CONFIG'] = config
+        environment.pop('TRYTOND_DATABASE__URI', None)
+        environment.pop('TRYTOND_DATABASE__PATH', None)
+    return subprocess.run(
+        [sys.executable, '-m', 'trytond.modules.kontingent.cli', *args],
+        capture_output=True, text=True, env=environment)
+
+
+class BillCommandTestCase(unittest.TestCase):
+    "kontingent bill on a demo database of its own"
+
+    def test_bill(self):
+        with tempfile.TemporaryDirectory() as directory:
+            config = os.path.join(directory, 'trytond.conf')
+            with open(config, 'w') as file:
+                file.write(
+                    f"[database]\nuri = sqlite://\npath = {directory}\n")
+            result = run_command(
+                'demo', '-d', 'demo', '--members', '40', '--households', '5',
+                '--date', DATE.isoformat(), config=config)
+            self.assertEqual(result.returncode, 0, result.stderr)
+
+            result = run_command(
+                'bill', '-d', 'demo', '--unit', 'NORD',
+                '--period-date', '2027-01-01', '--invoice-date', '2026-12-01',
+                config=config)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            summary = re.search(
+                r'Billing run (\d+) .*: done, (\d+) members, .* '
+                r'(\d+) invoices', result.stdout)
+            self.assertTrue(summary, result.stdout)
+            run_id, members, invoices = map(int, summary.groups())
+            self.assertGreater(members, 0)
+            self.assertGreater(invoices, 0)
+            self.assertIn('Billing', result.stderr)
+
+            result = run_command(
+                'bill', '-d', 'demo', '--run', str(run_id), config=config)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn(f"billing run {run_id} is done: nothing to bill",
+                result.stderr)
+
+            result = run_command(
+                'bill', '-d', 'demo', '--unit', 'NORD',
+                '--period-date', '2027-06-30', '--invoice-date', '2026-12-01',
+                config=config)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn('0 members', result.stdout)
+            self.assertEqual(
+                result.stdout.count('Already billed for 2027-01-01'),
+                members)
+
+            result = run_command(
+                'bill', '-d', 'demo', '--unit', 'NOPE',
+                '--period-date', '2027-01-01', config=config)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("no units have the code or name 'NOPE'",
+                result.stderr)
+
+
 class CommandLineTestCase(unittest.TestCase):
     "The kontingent command refuses bad arguments clearly"
 
     def run_command(self, *args):
-        return subprocess.run(
-            [sys.executable, '-m', 'trytond.modules.kontingent.cli', *args],
-            capture_output=True, text=True)
+        return run_command(*args)
 
     def test_bad_member_count(self):
         result = self.run_command('demo', '-d', 'x', '--members', '-3')
