@@ -21,7 +21,8 @@ The baseline is bench/subscription_baseline.py on --baseline-members
 members (200 by default: stock sale_subscription saves all its invoices in
 one call, which SQLite refuses from about 1000 customers) on the same
 database server, posting each invoice on its own.  Rendering the invoice
-documents is queued to a worker in both and not timed.  From the top of the repository:
+documents is queued to a worker in both and not timed.  From the top of
+the repository:
 
     .venv/bin/python bench/billing.py [--members N]
         [--database-uri postgresql://postgres@127.0.0.1:5433/]
@@ -243,14 +244,17 @@ def check(run_id):
     problems = []
     if run.state != 'done':
         problems.append(f"the run is {run.state}")
-    if any(i.state != 'posted' for i in invoices):
-        problems.append("some invoices are not posted: %s" % sorted({i.state for i in invoices}))
+    states = {i.state for i in invoices}
+    if states - {'posted'}:
+        problems.append(f"invoices in state {', '.join(sorted(states))}")
     kids = [i.kontingent_kid for i in invoices]
     if len(set(kids)) != len(kids) or not all(
             kid.is_valid(k, run.unit.payee.kid_algorithm) for k in kids):
         problems.append("KIDs are missing, invalid or repeated")
-    if sum(i.total_amount for i in invoices) != run.total_amount:
-        problems.append("the invoices do not add up to the run's total: %s != %s" % (sum(i.total_amount for i in invoices), run.total_amount))
+    invoiced = sum(i.total_amount for i in invoices)
+    if invoiced != run.total_amount:
+        problems.append(
+            f"the invoices total {invoiced}, the run {run.total_amount}")
     if problems:
         raise SystemExit("check failed: " + "; ".join(problems))
     return len(invoices)

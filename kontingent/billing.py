@@ -23,7 +23,7 @@ from .exceptions import BillingError, PriceError
 # and a crash costs little work; one payer's claims never straddle a batch.
 BATCH_SIZE = 250
 # Memberships priced between two writes of billing lines
-CALCULATE_SIZE = 500
+CALCULATE_SIZE = 200
 
 STATES = {
     'readonly': Eval('state') != 'draft',
@@ -315,19 +315,14 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Figure = pool.get('kontingent.billing.figure')
         Change = pool.get('kontingent.billing.change')
-        Line = pool.get('kontingent.billing.line')
         Figure.delete(Figure.search([('run', '=', self.id)]))
         Change.delete(Change.search([('run', '=', self.id)]))
-        lines = Line.search([
-                ('run', '=', self.id),
-                ('state', 'in', ['to_bill', 'billed']),
-                ])
-        Figure.save(Figure.compute(self, lines))
+        Figure.create(Figure.compute(self))
         previous = self.find_previous_run()
         self.previous_run = previous
         self.save()
         if previous:
-            Change.save(Change.compute(self, lines, previous))
+            Change.create(Change.compute(self, previous))
 
     def find_previous_run(self):
         runs = self.search([
@@ -500,7 +495,6 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 cls.finish([run])
 
 
-
 class BillingLine(ModelSQL, ModelView):
     "Billing Line"
     __name__ = 'kontingent.billing.line'
@@ -608,17 +602,20 @@ class BillingLine(ModelSQL, ModelView):
                 unbilled.append(price_line)
         values['amount'] = sum(
             (l.amount for l in unbilled), Decimal(0))
-        values['trace'] = membership.explain_price(price_lines)
+        traces = [membership.explain_price([l]) for l in price_lines]
+        values['trace'] = '\n'.join(traces)
         values['items'] = [('create', [{
                         'product': l.product.id,
                         'period_start': l.period_start,
                         'period_end': l.period_end,
                         'amount': l.amount,
                         'price_basis': price_basis(l.steps),
-                        'trace': membership.explain_price([l]),
-                        } for l in unbilled])]
+                        'trace': trace,
+                        } for l, trace in zip(price_lines, traces)
+                    if l in unbilled])]
         message = cls.check_billable(
-            membership, payer, payee, price_lines, unbilled, billed_lines)
+            membership, payer, payee, price_lines, unbilled, billed_lines,
+            memo)
         if message:
             values.update(state='error', message=message)
         elif not values['amount']:
@@ -629,8 +626,10 @@ class BillingLine(ModelSQL, ModelView):
     @classmethod
     def check_billable(
             cls, membership, payer, payee, price_lines, unbilled,
-            billed_lines):
+            billed_lines, memo):
         "Return why the claim can not be billed, or None"
+        pool = Pool()
+        Configuration = pool.get('account.configuration')
         if not price_lines:
             return gettext('kontingent.msg_billing_line_not_active')
         if not unbilled:
@@ -641,10 +640,16 @@ class BillingLine(ModelSQL, ModelView):
         if not payer.addresses:
             return gettext('kontingent.msg_billing_line_no_address',
                 payer=payer.rec_name)
-        try:
-            payer.account_receivable_used
-        except UserError as exception:
-            return exception.message
+        if 'default_receivable' not in memo:
+            memo['default_receivable'] = Configuration(1).get_multivalue(
+                'default_account_receivable',
+                company=membership.unit.company.id)
+        # Reading each payer's company-dependent account costs a query
+        if not memo['default_receivable']:
+            try:
+                payer.account_receivable_used
+            except UserError as exception:
+                return exception.message
         for price_line in unbilled:
             try:
                 price_line.product.account_revenue_used
@@ -804,32 +809,52 @@ class BillingFigure(ModelSQL, ModelView):
             ]
 
     @classmethod
-    def compute(cls, run, lines):
-        "Return the key figures of the lines to bill"
-        Party = Pool().get('party.party')
+    def compute(cls, run):
+        """Return the values of the key figures of the run's lines to bill,
+        summed by the database: a run has tens of thousands of lines"""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        Item = pool.get('kontingent.billing.item')
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        Unit = pool.get('kontingent.unit')
+        line = Line.__table__()
+        item = Item.__table__()
+        cursor = Transaction().connection.cursor()
+        billable = (line.run == run.id) & line.state.in_(['to_bill', 'billed'])
         channels = dict(Party.fields_get(
                 ['delivery_channel'])['delivery_channel']['selection'])
-        members = defaultdict(set)
-        amounts = defaultdict(Decimal)
 
-        def add(kind, name, line, amount):
-            members[(kind, name)].add(line.member.id)
-            amounts[(kind, name)] += amount
+        def sums(query_from, key):
+            cursor.execute(*query_from.select(
+                    key, Count(line.member, distinct=True),
+                    Coalesce(Sum(
+                            item.amount if query_from is not line
+                            else line.amount), 0),
+                    where=billable, group_by=[key]))
+            return [(k, n, Decimal(str(a))) for k, n, a in cursor]
 
-        for line in lines:
-            add('total', gettext('kontingent.msg_billing_figure_total'),
-                line, line.amount)
-            add('unit', line.unit.rec_name, line, line.amount)
-            add('channel', channels.get(line.delivery_channel)
-                or gettext('kontingent.msg_billing_figure_no_channel'),
-                line, line.amount)
-            for item in line.items:
-                add('product', item.product.rec_name, line, item.amount)
-                add('rule', item.price_basis or '', line, item.amount)
-        return [cls(run=run, kind=kind, name=name,
-                members=len(members[(kind, name)]),
-                amount=amounts[(kind, name)])
-            for kind, name in members]
+        with_items = line.join(item, condition=item.line == line.id)
+        figures = []
+        for _, members, amount in sums(line, line.run):
+            figures.append(('total',
+                    gettext('kontingent.msg_billing_figure_total'),
+                    members, amount))
+        for unit_id, members, amount in sums(line, line.unit):
+            figures.append(('unit', Unit(unit_id).rec_name, members, amount))
+        for channel, members, amount in sums(line, line.delivery_channel):
+            figures.append(('channel', channels.get(channel) or gettext(
+                        'kontingent.msg_billing_figure_no_channel'),
+                    members, amount))
+        for product_id, members, amount in sums(with_items, item.product):
+            figures.append(('product', Product(product_id).rec_name,
+                    members, amount))
+        for basis, members, amount in sums(with_items, item.price_basis):
+            figures.append(('rule', basis or '', members, amount))
+        return [{
+                'run': run.id, 'kind': kind, 'name': name,
+                'members': members, 'amount': run.currency.round(amount),
+                } for kind, name, members, amount in figures]
 
 
 class BillingChange(ModelSQL, ModelView):
@@ -862,30 +887,36 @@ class BillingChange(ModelSQL, ModelView):
             ]
 
     @classmethod
-    def compute(cls, run, lines, previous):
-        """Return the changes from the billed lines of the previous run:
-        new memberships, those no longer billed and changed prices"""
+    def compute(cls, run, previous):
+        """Return the values of the changes from the billed lines of the
+        previous run: new memberships, those no longer billed and changed
+        prices"""
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
-        before = {l.membership: l for l in Line.search([
-                    ('run', '=', previous.id),
-                    ('state', '=', 'billed'),
-                    ])}
-        now = {l.membership: l for l in lines}
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+
+        def amounts(run_id, states):
+            cursor.execute(*line.select(
+                    line.membership, line.member, line.amount,
+                    where=(line.run == run_id) & line.state.in_(states)))
+            return {m: (p, Decimal(str(a or 0))) for m, p, a in cursor}
+
+        before = amounts(previous.id, ['billed'])
+        now = amounts(run.id, ['to_bill', 'billed'])
         changes = []
-        for membership, line in now.items():
-            old = before.get(membership)
-            if not old:
-                changes.append(cls(run=run, kind='new',
-                        membership=membership, member=line.member,
-                        amount=line.amount))
-            elif old.amount != line.amount:
-                changes.append(cls(run=run, kind='price',
-                        membership=membership, member=line.member,
-                        previous_amount=old.amount, amount=line.amount))
-        for membership, old in before.items():
+        for membership, (member, amount) in now.items():
+            if membership not in before:
+                changes.append({'kind': 'new', 'membership': membership,
+                        'member': member, 'amount': amount})
+            elif before[membership][1] != amount:
+                changes.append({'kind': 'price', 'membership': membership,
+                        'member': member, 'amount': amount,
+                        'previous_amount': before[membership][1]})
+        for membership, (member, amount) in before.items():
             if membership not in now:
-                changes.append(cls(run=run, kind='gone',
-                        membership=membership, member=old.member,
-                        previous_amount=old.amount))
+                changes.append({'kind': 'gone', 'membership': membership,
+                        'member': member, 'previous_amount': amount})
+        for change in changes:
+            change['run'] = run.id
         return changes

@@ -714,7 +714,6 @@ class Builder:
         ConfigItem = self.get('ir.module.config_wizard.item')
         ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
 
-
     def billing_run(self, unit):
         """Bill this year's dues of unit, as the unit did in January, so
         that next year's run has a run to compare with"""
