@@ -36,5 +36,17 @@ async function login(page) {
   await page.getByText('Dues Explanation').first().waitFor();
   await page.waitForTimeout(1500);
   await page.screenshot({path: path.join(images, 'member-form.png')});
+  await page.getByText('Billing Runs', {exact: true}).first().click();
+  await page.locator('.nav-tabs a:visible', {hasText: /^All/}).first().click();
+  const state = page.getByText(/^(Calculated|Done)$/).first();
+  await state.waitFor();
+  await state.dblclick();
+  await page.getByText('Period Date').first().waitFor();
+  await page.waitForTimeout(1500);
+  await page.screenshot({path: path.join(images, 'billing-run.png')});
+  await page.locator('.nav-tabs a:visible', {hasText: /^Changes$/})
+    .first().click();
+  await page.waitForTimeout(1500);
+  await page.screenshot({path: path.join(images, 'billing-run-changes.png')});
   await browser.close();
 })().catch(error => { console.error(error); process.exit(1); });

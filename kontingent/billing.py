@@ -553,6 +553,15 @@ class BillingLine(ModelSQL, ModelView):
                 })
 
     @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        "Lines come from calculating the run; staff exclude them instead"
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if external and mode in {'create', 'delete'}:
+            raise BillingError(gettext(
+                    'kontingent.msg_billing_line_calculated_only'))
+
+    @classmethod
     def billed_claims(cls, memberships):
         """Return the invoice line holding each claim (membership id,
         product id, period start) of memberships"""
