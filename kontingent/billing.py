@@ -22,6 +22,9 @@ from .exceptions import BillingError, PriceError
 # Lines billed per transaction: a few hundred keeps Tryton's prefetch cheap
 # and a crash costs little work; one payer's claims never straddle a batch.
 BATCH_SIZE = 250
+# The ir.queue of billing batches: a worker started with --name for it
+# bills without waiting behind the rendering of invoice documents
+QUEUE = 'kontingent_billing'
 # Memberships priced between two writes of billing lines
 CALCULATE_SIZE = 200
 
@@ -355,9 +358,10 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
         runs = cls.start_processing(runs)
-        for run in runs:
-            for batch in run.batches():
-                Line.__queue__.bill(batch)
+        with Transaction().set_context(queue_name=QUEUE):
+            for run in runs:
+                for batch in run.batches():
+                    Line.__queue__.bill(batch)
         cls.finish(runs)
 
     @classmethod
