@@ -18,6 +18,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import BillingError, PriceError
+from .posting import insert_rows, post_claims
 
 # Lines billed per transaction: a few hundred keeps Tryton's prefetch cheap
 # and a crash costs little work; one payer's claims never straddle a batch.
@@ -298,6 +299,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         the key figures and the changes since the previous run"""
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
+        Item = pool.get('kontingent.billing.item')
         Membership = pool.get('kontingent.membership')
         Line.delete(Line.search([('run', '=', self.id)]))
         memo = {}
@@ -307,9 +309,15 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                     [m.id for m in memberships], CALCULATE_SIZE):
                 batch = Membership.browse(list(sub_ids))
                 billed = Line.billed_claims(batch)
-                Line.create([
+                lines, items = zip(*(
                         Line.values_for(self, membership, billed, memo)
-                        for membership in batch])
+                        for membership in batch))
+                # The values come from validated records: inserted as
+                # they are, without the ORM's checks of each field
+                line_ids = insert_rows(Line, lines)
+                insert_rows(Item, [dict(item, line=line_id)
+                        for line_id, line_items in zip(line_ids, items)
+                        for item in line_items])
                 if progress:
                     progress(len(batch))
         self.update_figures()
@@ -418,24 +426,29 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 
     def invoice_for(self, lines, accounts):
         """Return the invoice of one payer for the billing lines; accounts
-        keeps the accounts and taxes of the products for the next ones"""
+        keeps the journals and the accounts and taxes of the products for
+        the next ones, and may hold the payer's receivable account"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         Journal = pool.get('account.journal')
         Lang = pool.get('ir.lang')
         payer, payee = lines[0].payer, lines[0].payee
-        journal = payee.journal
-        if not journal:
-            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+        if payee not in accounts:
+            journal = payee.journal
+            if not journal:
+                journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+            accounts[payee] = journal
         lang = Lang.get(payer.lang.code if payer.lang else None)
         invoice = Invoice(
             company=self.company, type='out', party=payer,
             payment_term_date=self.due_date,
             invoice_address=payer.address_get('invoice'),
-            currency=self.company.currency, journal=journal,
-            account=payer.account_receivable_used, payment_term=None,
-            invoice_date=self.invoice_date,
+            currency=self.company.currency, journal=accounts[payee],
+            account=accounts.get(payer) or payer.account_receivable_used,
+            payment_term=None,
+            invoice_date=self.invoice_date, accounting_date=None,
+            number=None, description=None,
             kontingent_unit=payee, kontingent_kid=None, state='draft',
             kontingent_billing_run=self)
         invoice_lines = []
@@ -445,13 +458,14 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 if product not in accounts:
                     accounts[product] = (
                         product.account_revenue_used,
-                        product.customer_taxes_used)
-                revenue, taxes = accounts[product]
+                        product.customer_taxes_used,
+                        product.rec_name)
+                revenue, taxes, product_name = accounts[product]
                 invoice_lines.append(InvoiceLine(
                         company=self.company, currency=self.company.currency,
                         type='line', product=product,
                         description=', '.join([
-                                product.rec_name, line.member.rec_name,
+                                product_name, line.member.rec_name,
                                 lang.strftime(item.period_start) + ' – '
                                 + lang.strftime(item.period_end)]),
                         quantity=1, unit=product.default_uom,
@@ -465,6 +479,34 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                         kontingent_trace=item.trace))
         invoice.lines = invoice_lines
         return invoice
+
+    def receivable_accounts(self, payers):
+        """Return the receivable account of each payer as
+        account_receivable_used gives it, reading them all at once; the
+        payers without one are left out"""
+        pool = Pool()
+        Configuration = pool.get('account.configuration')
+        PartyAccount = pool.get('party.party.account')
+        own, shared = {}, {}
+        for sub in grouped_slice(payers, backend.MAX_QUERY_PARAMS // 2):
+            for value in PartyAccount.search([
+                        ('party', 'in', [p.id for p in sub]),
+                        ('company', 'in', [self.company.id, None]),
+                        ('account_receivable', '!=', None),
+                        ], order=[('id', 'ASC')]):
+                found = own if value.company else shared
+                found.setdefault(value.party, value.account_receivable)
+        default = Configuration(1).get_multivalue(
+            'default_account_receivable', company=self.company.id)
+        current = {}
+        receivables = {}
+        for payer in payers:
+            account = own.get(payer) or shared.get(payer) or default
+            if account:
+                if account not in current:
+                    current[account] = account.current()
+                receivables[payer] = current[account]
+        return receivables
 
     @classmethod
     def bill_new_memberships(cls, memberships, date):
@@ -585,7 +627,7 @@ class BillingLine(ModelSQL, ModelView):
     @classmethod
     def values_for(cls, run, membership, billed, memo):
         """Return the values of the line billing membership in run, with
-        the reason when it can not be billed"""
+        the reason when it can not be billed, and those of its items"""
         party = membership.party
         payer = membership.payer or party.member_payer or party
         payee = membership.unit.payee
@@ -603,7 +645,7 @@ class BillingLine(ModelSQL, ModelView):
             price_lines = membership.get_price_lines(run.billing_date, memo)
         except PriceError as exception:
             values.update(state='error', message=exception.message)
-            return values
+            return values, []
         unbilled, billed_lines = [], []
         for price_line in price_lines:
             invoice_line = billed.get((
@@ -617,15 +659,14 @@ class BillingLine(ModelSQL, ModelView):
             (l.amount for l in unbilled), Decimal(0))
         traces = [membership.explain_price([l]) for l in price_lines]
         values['trace'] = '\n'.join(traces)
-        values['items'] = [('create', [{
-                        'product': l.product.id,
-                        'period_start': l.period_start,
-                        'period_end': l.period_end,
-                        'amount': l.amount,
-                        'price_basis': price_basis(l.steps),
-                        'trace': trace,
-                        } for l, trace in zip(price_lines, traces)
-                    if l in unbilled])]
+        items = [{
+                'product': l.product.id,
+                'period_start': l.period_start,
+                'period_end': l.period_end,
+                'amount': l.amount,
+                'price_basis': price_basis(l.steps),
+                'trace': trace,
+                } for l, trace in zip(price_lines, traces) if l in unbilled]
         message = cls.check_billable(
             membership, payer, payee, price_lines, unbilled, billed_lines,
             memo)
@@ -634,7 +675,7 @@ class BillingLine(ModelSQL, ModelView):
         elif not values['amount']:
             values.update(state='excluded', message=gettext(
                     'kontingent.msg_billing_line_nothing_to_pay'))
-        return values
+        return values, items
 
     @classmethod
     def check_billable(
@@ -722,16 +763,15 @@ class BillingLine(ModelSQL, ModelView):
             lines = cls.refuse_billed(lines)
             groups = [list(g) for _, g in groupby(
                     lines, key=lambda l: (l.payee.id, l.payer.id))]
-            accounts = {}
+            accounts = run.receivable_accounts({l.payer for l in lines})
             invoices = [run.invoice_for(group, accounts) for group in groups]
             Invoice.set_kontingent_kid(invoices)
-            Invoice.save(invoices)
             # post() adds warnings for staff about taxes, dates and similar
             # invoices: the run has settled those for every line
-            Invoice._post(invoices)
-            for invoice, group in zip(invoices, groups):
+            invoice_ids = post_claims(invoices)
+            for invoice_id, group in zip(invoice_ids, groups):
                 for line in group:
-                    line.invoice = invoice
+                    line.invoice = invoice_id
                     line.state = 'billed'
             cls.save(lines)
         Run.finish([run])
