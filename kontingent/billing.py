@@ -363,14 +363,33 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     def confirm(cls, runs):
         """Bill the lines in batches, one ir.queue task each; confirming a
         run that stopped half-way bills exactly the lines still to bill"""
+        runs = cls.start_processing(runs)
+        cls.finish(runs)
+        runs = [r for r in runs if r.state == 'processing']
+        if runs:
+            with Transaction().set_context(queue_name=QUEUE):
+                cls.__queue__.bill_next_batch(runs)
+
+    @classmethod
+    def bill_next_batch(cls, runs):
+        """Bill the next batch of each run still processing and queue the
+        batch after it
+
+        The gapless invoice and move numbers of a fiscal year take one
+        writer at a time, and Tryton takes their locks without waiting: the
+        batches of a run follow one another rather than fail on each
+        other's locks.
+        """
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
-        runs = cls.start_processing(runs)
-        with Transaction().set_context(queue_name=QUEUE):
-            for run in runs:
-                for batch in run.batches():
-                    Line.__queue__.bill(batch)
+        for run in runs:
+            if run.state == 'processing':
+                Line.bill(run.next_batch())
         cls.finish(runs)
+        runs = [r for r in cls.browse(runs) if r.state == 'processing']
+        if runs:
+            with Transaction().set_context(queue_name=QUEUE):
+                cls.__queue__.bill_next_batch(runs)
 
     @classmethod
     def start_processing(cls, runs):
@@ -382,14 +401,35 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         cls.write(runs, {'state': 'processing'})
         return runs
 
-    def batches(self):
+    def lines_to_bill(self, limit=None):
+        """Return the ids of the lines to bill, each payer's lines of one
+        payee together, the first limit and the rest of the last payer's"""
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
-        lines = Line.search([
-                ('run', '=', self.id),
-                ('state', '=', 'to_bill'),
-                ], order=[('payee', 'ASC'), ('payer', 'ASC'), ('id', 'ASC')])
-        return list(in_batches(lines))
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        to_bill = (line.run == self.id) & (line.state == 'to_bill')
+        order = [line.payee.asc, line.payer.asc, line.id.asc]
+        cursor.execute(*line.select(line.id, line.payee, line.payer,
+                where=to_bill, order_by=order, limit=limit))
+        rows = cursor.fetchall()
+        if limit and len(rows) == limit:
+            last, payee, payer = rows[-1]
+            cursor.execute(*line.select(line.id, line.payee, line.payer,
+                    where=to_bill & (line.payee == payee)
+                    & (line.payer == payer) & (line.id > last),
+                    order_by=order))
+            rows += cursor.fetchall()
+        return [r[0] for r in rows]
+
+    def next_batch(self):
+        "Return about BATCH_SIZE lines to bill, keeping payers together"
+        Line = Pool().get('kontingent.billing.line')
+        return Line.browse(self.lines_to_bill(limit=BATCH_SIZE))
+
+    def batches(self):
+        Line = Pool().get('kontingent.billing.line')
+        return list(in_batches(Line.browse(self.lines_to_bill())))
 
     @classmethod
     def finish(cls, runs):

@@ -28,6 +28,9 @@ from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+POSTED_MODELS = [
+    'account.invoice', 'account.invoice.line',
+    'account.move', 'account.move.line']
 BOOKKEEPING_COLUMNS = {
     'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 
@@ -37,7 +40,12 @@ def post_claims(invoices):
     the billing shape in bulk; return their ids in the same order"""
     pool = Pool()
     Invoice = pool.get('account.invoice')
-    in_bulk = [i for i in invoices if postable_in_bulk(i)]
+    Trigger = pool.get('ir.trigger')
+    # Triggers set up by staff run on records created through the ORM
+    if any(Trigger.get_triggers(name, 'create') for name in POSTED_MODELS):
+        in_bulk = []
+    else:
+        in_bulk = [i for i in invoices if postable_in_bulk(i)]
     bulk_ids = dict(zip(map(id, in_bulk), insert_posted(in_bulk)))
     others = [i for i in invoices if id(i) not in bulk_ids]
     if others:
@@ -305,8 +313,8 @@ def insert_rows(Model, rows):
         [Model._fields[n].sql_format(row.get(n, defaults.get(n)))
             for n in names] + [transaction.user, CurrentTimestamp()]
         for row in rows]
+    ids = []
     if backend.name == 'postgresql':
-        ids = []
         for sub_values in grouped_slice(values, 1000):
             sub_values = list(sub_values)
             sub_ids = database.nextid(
@@ -315,9 +323,10 @@ def insert_rows(Model, rows):
                     columns + [table.id],
                     [v + [i] for v, i in zip(sub_values, sub_ids)]))
             ids.extend(sub_ids)
-        return ids
-    ids = []
-    for row_values in values:
-        cursor.execute(*table.insert(columns, [row_values]))
-        ids.append(database.lastid(cursor))
+    else:
+        for row_values in values:
+            cursor.execute(*table.insert(columns, [row_values]))
+            ids.append(database.lastid(cursor))
+    # As ModelSQL.create: the transaction may lock what it created
+    transaction.create_records[Model.__name__].extend(ids)
     return ids
