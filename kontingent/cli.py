@@ -298,6 +298,143 @@ def command_bill(options):
         print(f"  {member}: {message}")
 
 
+def run_queued_tasks(database):
+    """Run the ir.queue tasks the committed transactions left, as the
+    server does after a request when no worker is configured"""
+    from trytond.transaction import Transaction
+    from trytond.worker import run_task
+
+    tasks = Transaction().tasks
+    while tasks:
+        run_task(database, tasks.pop())
+
+
+def _journal_company(pool, transmission):
+    "Return the id of the company whose statement journals get the file"
+    Journal = pool.get('account.statement.journal')
+    accounts = sorted({a.account for a in transmission.assignments})
+    journals = Journal.search(['OR',
+            ('bank_account.numbers.number', 'in', accounts),
+            ('bank_account.numbers.number_compact', 'in', accounts),
+            ])
+    companies = {j.company.id for j in journals}
+    if len(companies) != 1:
+        raise CommandError(
+            f"{len(companies) or 'no'} companies have a statement journal "
+            f"for the account {', '.join(accounts)}")
+    company, = companies
+    return company
+
+
+def _import_ocr(pool, data, transmission, file_name, progress):
+    OCRFile = pool.get('kontingent.ocr.file')
+    Company = pool.get('company.company')
+    company = Company(_journal_company(pool, transmission))
+    ocr_file = OCRFile.import_file(company, data, file_name, progress)
+    return (ocr_file.transmission_number, ocr_file.payments,
+        ocr_file.matched, ocr_file.unmatched, ocr_file.reversals,
+        ocr_file.amount, ocr_file.currency.code)
+
+
+def command_import_ocr(options):
+    from trytond.exceptions import UserError
+    from trytond.transaction import Transaction
+
+    from .formats import ocr_giro
+
+    progress = Progress()
+    pool = existing_database(options.database)
+    context = {'language': 'en', 'date': datetime.date.today()}
+    refused = 0
+    for path in options.files:
+        with open(path, 'rb') as file:
+            data = file.read()
+        try:
+            transmission = ocr_giro.parse(data)
+            # One transaction a file: a file is imported whole or not at all
+            summary = in_transaction(options.database, _import_ocr, pool,
+                data, transmission, os.path.basename(path), progress,
+                **context)
+        except ocr_giro.OCRGiroError as exception:
+            message = f"not a valid OCR Giro file: {exception}"
+        except (UserError, CommandError) as exception:
+            Transaction().tasks.clear()
+            message = getattr(exception, 'message', str(exception))
+        else:
+            message = None
+        progress.close()
+        if message:
+            print(f"kontingent: {path}: refused: {message}", file=sys.stderr)
+            refused += 1
+            continue
+        run_queued_tasks(options.database)
+        number, payments, matched, unmatched, reversals, amount, currency = (
+            summary)
+        print(f"{path}: transmission {number}: {payments} payments, "
+            f"{matched} matched, {unmatched} unmatched, "
+            f"{reversals} reversals, {amount} {currency}")
+    return 1 if refused else 0
+
+
+def _open_claims(pool, unit_name):
+    Unit = pool.get('kontingent.unit')
+    Invoice = pool.get('account.invoice')
+    units = Unit.search(['OR',
+            ('code', '=', unit_name), ('name', '=', unit_name)])
+    if len(units) != 1:
+        raise CommandError(
+            f"{len(units) or 'no'} units have the code or name "
+            f"{unit_name!r}")
+    unit, = units
+    payee = unit.payee
+    if not payee or not payee.account_number:
+        raise CommandError(
+            f"unit {unit_name!r} has no payee with a KID scheme and account")
+    invoices = Invoice.search([
+            ('kontingent_unit', '=', payee.id),
+            ('state', '=', 'posted'),
+            ('type', '=', 'out'),
+            ], order=[('id', 'ASC')])
+    claims = [(i.kontingent_kid, i.amount_to_pay) for i in invoices
+        if i.amount_to_pay > 0]
+    return (claims, payee.kid_algorithm, payee.kid_length,
+        payee.account_number)
+
+
+def command_demo_ocr(options):
+    import random
+
+    from .demo.payments import choose_payments, payment_file
+
+    pool = existing_database(options.database)
+    claims, algorithm, length, account = in_transaction(
+        options.database, _open_claims, pool, options.unit, language='en')
+    payments = choose_payments(
+        claims, options.share, options.unknown, algorithm, length,
+        random.Random(options.seed))
+    data = payment_file(
+        payments, number=f'{options.number:07d}',
+        data_recipient=options.data_recipient,
+        agreement_id='000000001', account=account,
+        date=options.date or datetime.date.today())
+    with open(options.output, 'w', encoding='iso-8859-1') as file:
+        file.write(data)
+    print(f"{options.output}: {len(payments)} payments, "
+        f"{len(payments) - options.unknown} of {len(claims)} open claims "
+        f"and {options.unknown} unknown KIDs")
+
+
+def share(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a share from 0 to 1")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='kontingent',
@@ -348,6 +485,37 @@ def build_parser():
         '--run', type=int,
         help="confirm this calculated run, or resume it if it stopped")
     bill.set_defaults(function=command_bill)
+
+    import_ocr = commands.add_parser(
+        'import-ocr', help="import OCR Giro files into posted statements, "
+        "matching the payments by KID")
+    import_ocr.add_argument('-d', '--database', required=True)
+    import_ocr.add_argument('files', nargs='+', metavar='FILE')
+    import_ocr.set_defaults(function=command_import_ocr)
+
+    demo_ocr = commands.add_parser(
+        'demo-ocr', help="write an OCR Giro file paying most open invoices "
+        "of a unit, and some unknown KIDs (for the demo and tests)")
+    demo_ocr.add_argument('-d', '--database', required=True)
+    demo_ocr.add_argument(
+        '--unit', required=True, help="code or name of the payee unit")
+    demo_ocr.add_argument('-o', '--output', required=True)
+    demo_ocr.add_argument(
+        '--number', type=positive_int, default=1,
+        help="transmission number (default: %(default)s)")
+    demo_ocr.add_argument(
+        '--data-recipient', default='00010200',
+        help="the payee's Nets ID (default: %(default)s)")
+    demo_ocr.add_argument(
+        '--share', type=share, default=0.9,
+        help="share of the open invoices paid (default: %(default)s)")
+    demo_ocr.add_argument(
+        '--unknown', type=positive_int, default=3,
+        help="payments to unknown KIDs (default: %(default)s)")
+    demo_ocr.add_argument(
+        '--date', type=parse_date, help="payment date (default: today)")
+    demo_ocr.add_argument('--seed', type=int, default=1)
+    demo_ocr.set_defaults(function=command_demo_ocr)
     return parser
 
 
@@ -356,11 +524,10 @@ def main(argv=None):
     options = parser.parse_args(argv)
     try:
         load_config(options.config)
-        options.function(options)
+        return options.function(options) or 0
     except CommandError as exception:
         print(f"kontingent: error: {exception}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == '__main__':

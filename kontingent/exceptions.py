@@ -62,3 +62,15 @@ class ManualInvoiceError(UserError):
 
 class CourseInvoiceError(UserError):
     pass
+
+
+class DocumentColourError(ValidationError):
+    pass
+
+
+class OCRImportError(UserError):
+    "An OCR Giro file that can not be imported"
+
+
+class UnmatchedPaymentError(UserError):
+    pass

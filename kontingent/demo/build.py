@@ -333,6 +333,53 @@ class Builder:
             templates = Template.create(vlist)
         return {t.products[0].suffix_code: t.products[0] for t in templates}
 
+    def statement_journal(self, company, account_number):
+        """Give company a bank account with account_number and a statement
+        journal for it, so that OCR Giro files to it can be imported"""
+        Party = self.get('party.party')
+        Bank = self.get('bank')
+        BankAccount = self.get('bank.account')
+        Account = self.get('account.account')
+        AccountType = self.get('account.account.type')
+        AccountJournal = self.get('account.journal')
+        StatementJournal = self.get('account.statement.journal')
+        ModelData = self.get('ir.model.data')
+        bank_party, = Party.create([{'name': "Demobanken"}])
+        bank, = Bank.create([{'party': bank_party.id}])
+        bank_account, = BankAccount.create([{
+                    'bank': bank.id,
+                    'owners': [('add', [company.party.id])],
+                    'currency': company.currency.id,
+                    'numbers': [('create', [{
+                                    'type': 'other',
+                                    'number': account_number,
+                                    }])],
+                    }])
+        liabilities, = AccountType.search([
+                ('company', '=', company.id),
+                ('template', '=', ModelData.get_id('account',
+                        'account_type_template_current_liabilities_en')),
+                ])
+        cash, = Account.search([
+                ('company', '=', company.id), ('code', '=', '1.1.1')])
+        unmatched, = Account.create([{
+                    'name': "Uidentifiserte innbetalinger",
+                    'code': '2.9',
+                    'company': company.id,
+                    'type': liabilities.id,
+                    }])
+        journal, = AccountJournal.search([('code', '=', 'STA')], limit=1)
+        StatementJournal.create([{
+                    'name': "OCR Giro",
+                    'company': company.id,
+                    'currency': company.currency.id,
+                    'journal': journal.id,
+                    'account': cash.id,
+                    'validation': 'amount',
+                    'bank_account': bank_account.id,
+                    'kontingent_unmatched_account': unmatched.id,
+                    }])
+
     def union(self, company):
         Unit = self.get('kontingent.unit')
         EmploymentStatus = self.get('kontingent.employment_status')
@@ -350,6 +397,7 @@ class Builder:
                         DEMO_UNIT, '').id,
                     **self.kid_scheme(DEMO_UNIT, 'mod10', 12, 6),
                     }])
+        self.statement_journal(company, root.account_number)
         self.branches = Unit.create([{
                     'name': name,
                     'code': code,

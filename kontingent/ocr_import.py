@@ -1,0 +1,471 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""OCR Giro files imported into statements, each exactly once.
+
+A file's payments are matched by KID to the open invoices of the payee
+units that own the assignment's account, and posted through Tryton's
+statements, whose validation pays and reconciles the invoices.  Whatever
+matches no open invoice is posted to the journal's Unmatched Payments
+Account and queued for staff; a reversal undoes the payment it names.
+"""
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.tools import grouped_slice
+from trytond.transaction import without_check_access
+
+from .exceptions import OCRImportError
+from .formats import kid, ocr_giro
+
+
+class OCRFile(ModelSQL, ModelView):
+    "OCR Giro File"
+    __name__ = 'kontingent.ocr.file'
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    data_recipient = fields.Char(
+        "Data Recipient", required=True, readonly=True,
+        help="The Nets customer ID the file was sent to.")
+    transmission_number = fields.Char(
+        "Transmission Number", required=True, readonly=True)
+    fingerprint = fields.Char(
+        "Fingerprint", required=True, readonly=True,
+        help="SHA-256 of the file's records: the same file received again "
+        "has the same fingerprint.")
+    nets_date = fields.Date("Nets Date", required=True, readonly=True)
+    file_name = fields.Char("File Name", readonly=True)
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', readonly=True,
+        help="Payments less reversals.")
+    payments = fields.Integer("Payments", readonly=True)
+    matched = fields.Integer(
+        "Matched", readonly=True, help="Payments to an open invoice.")
+    unmatched = fields.Integer(
+        "Unmatched", readonly=True,
+        help="Payments and reversals queued for staff.")
+    reversals = fields.Integer("Reversals", readonly=True)
+    statements = fields.One2Many(
+        'account.statement', 'kontingent_ocr_file', "Statements",
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('transmission_unique',
+                Unique(t, t.data_recipient, t.transmission_number),
+                'kontingent.msg_ocr_file_transmission_unique'),
+            ]
+        cls._order.insert(0, ('nets_date', 'DESC'))
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
+
+    def get_rec_name(self, name):
+        return f'{self.transmission_number} ({self.nets_date.isoformat()})'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('transmission_number',) + tuple(clause[1:])]
+
+    @classmethod
+    def import_file(cls, company, data, file_name=None, progress=None):
+        """Record the OCR Giro file data for company and return it, with its
+        statements matched, validated and posted
+
+        Everything happens in the current transaction: an error anywhere
+        leaves nothing behind.  progress(label, done, total) is told how
+        far the matching is."""
+        pool = Pool()
+        Statement = pool.get('account.statement')
+        try:
+            transmission = ocr_giro.parse(data)
+        except ocr_giro.OCRGiroError as error:
+            raise OCRImportError(gettext(
+                    'kontingent.msg_ocr_file_invalid', error=str(error))
+                ) from error
+        ocr_file = cls.receive(company, transmission, file_name)
+        importer = Importer(ocr_file, transmission, progress)
+        statements = importer.statements(data)
+        Statement.validate_statement(statements)
+        Statement.post(statements)
+        importer.settle_reversals()
+        importer.summarise()
+        return ocr_file
+
+    @classmethod
+    def receive(cls, company, transmission, file_name=None):
+        """Record transmission as received, or refuse it if its number
+        was received before
+
+        The table is locked first, so that two imports at once are done
+        one after the other and the second sees the first."""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        cls.lock()
+        fingerprint = ocr_giro.fingerprint(transmission)
+        with without_check_access():
+            received = cls.search([
+                    ('data_recipient', '=', transmission.data_recipient),
+                    ('transmission_number', '=', transmission.number),
+                    ], limit=1)
+        if received:
+            received, = received
+            message = ('kontingent.msg_ocr_file_imported_already'
+                if received.fingerprint == fingerprint
+                else 'kontingent.msg_ocr_file_number_reused')
+            raise OCRImportError(gettext(message,
+                    number=transmission.number,
+                    recipient=transmission.data_recipient,
+                    date=Lang.get().strftime(received.create_date.date()),
+                    file=received.file_name or received.rec_name))
+        ocr_file = cls(
+            company=company, data_recipient=transmission.data_recipient,
+            transmission_number=transmission.number,
+            fingerprint=fingerprint, nets_date=transmission.nets_date,
+            file_name=file_name)
+        ocr_file.save()
+        return ocr_file
+
+
+class Importer:
+    "Turns the assignments of a transmission into statements"
+
+    def __init__(self, ocr_file, transmission, progress=None):
+        self.ocr_file = ocr_file
+        self.company = ocr_file.company
+        self.transmission = transmission
+        self.progress = progress or (lambda label, done, total: None)
+        # Amount still to pay per invoice id, as this file pays them
+        self.remaining = {}
+        self.lines = defaultdict(list)
+        self.unmatched = {}
+        # Payments of this file by (journal, KID, amount), oldest first
+        self.payments = defaultdict(list)
+        self.reversed = set()
+        # (reversal origin, original origin) and (original, reversal) lines
+        self.reversal_origins = []
+        self.reversal_lines = []
+        self.counts = defaultdict(int)
+
+    def statements(self, data):
+        "Return the saved statements of the transmission"
+        pool = Pool()
+        Statement = pool.get('account.statement')
+        Origin = pool.get('account.statement.origin')
+        Line = pool.get('account.statement.line')
+        Unmatched = pool.get('kontingent.payment.unmatched')
+
+        statements, origins = [], []
+        total = sum(len(a.transactions) for a in self.transmission.assignments)
+        self.progress("Matching payments", 0, total)
+        for assignment in self.transmission.assignments:
+            statement = self.statement(assignment, data)
+            assignment_origins = []
+            for transaction in assignment.transactions:
+                assignment_origins.append(
+                    self.origin(statement, assignment, transaction))
+                self.counts['done'] += 1
+                if not self.counts['done'] % 100:
+                    self.progress(
+                        "Matching payments", self.counts['done'], total)
+            amount = sum((o.amount for o in assignment_origins), Decimal(0))
+            statement.total_amount = amount
+            statement.number_of_lines = len(assignment_origins)
+            statement.start_balance = (
+                statement.on_change_with_start_balance() or Decimal(0))
+            statement.end_balance = statement.start_balance + amount
+            statements.append(statement)
+            origins.extend(assignment_origins)
+        self.progress("Matching payments", total, total)
+
+        # Records hash by id once saved: pair them up before saving
+        origin_lines = [(origin, self.lines[origin]) for origin in origins]
+        Statement.save(statements)
+        Origin.save(origins)
+        for reversal, original in self.reversal_origins:
+            reversal.kontingent_reversal_of = original
+        Origin.save([reversal for reversal, _ in self.reversal_origins])
+        lines = []
+        for origin, its_lines in origin_lines:
+            for line in its_lines:
+                line.statement = origin.statement
+                line.origin = origin
+                lines.append(line)
+        Line.save(lines)
+        for line, unmatched in self.unmatched.items():
+            unmatched.statement_line = line
+        Unmatched.save(list(self.unmatched.values()))
+        return statements
+
+    def statement(self, assignment, data):
+        pool = Pool()
+        Statement = pool.get('account.statement')
+        Journal = pool.get('account.statement.journal')
+        Unit = pool.get('kontingent.unit')
+
+        journal = Journal.get_by_bank_account(
+            self.company.id, assignment.account)
+        if not journal:
+            raise OCRImportError(gettext(
+                    'kontingent.msg_ocr_file_no_journal',
+                    company=self.company.rec_name,
+                    account=assignment.account,
+                    assignment=assignment.number))
+        if not journal.kontingent_unmatched_account:
+            raise OCRImportError(gettext(
+                    'kontingent.msg_ocr_file_no_unmatched_account',
+                    journal=journal.rec_name))
+        self.journal = journal
+        self.units = Unit.search([
+                ('company', '=', self.company.id),
+                ('kid_algorithm', '!=', None),
+                ('account_number', '=', assignment.account),
+                ])
+        self.invoices = self.invoices_by_kid(assignment)
+        return Statement(
+            name=f'OCR {self.transmission.number}-{assignment.number}',
+            company=self.company, journal=journal,
+            date=self.transmission.nets_date,
+            kontingent_ocr_file=self.ocr_file,
+            origin_file=data)
+
+    def kid_is_valid(self, number):
+        algorithms = {u.kid_algorithm for u in self.units} or {None}
+        return bool(number) and any(
+            kid.is_valid(number, a) for a in algorithms)
+
+    def invoices_by_kid(self, assignment):
+        "Return the claims of the payee units by the KIDs of assignment"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        kids = sorted({
+                t.kid for t in assignment.transactions
+                if self.kid_is_valid(t.kid)})
+        invoices = {}
+        for sub_kids in grouped_slice(kids):
+            for invoice in Invoice.search([
+                        ('company', '=', self.company.id),
+                        ('type', '=', 'out'),
+                        ('currency', '=', self.journal.currency.id),
+                        ('kontingent_unit', 'in', [u.id for u in self.units]),
+                        ('kontingent_kid', 'in', list(sub_kids)),
+                        ], order=[('id', 'ASC')]):
+                # Units sharing an account may share a KID: the open
+                # claim is the one paid.
+                known = invoices.get(invoice.kontingent_kid)
+                if not known or known.state != 'posted':
+                    invoices[invoice.kontingent_kid] = invoice
+        return invoices
+
+    def origin(self, statement, assignment, transaction):
+        pool = Pool()
+        Origin = pool.get('account.statement.origin')
+
+        negative = (transaction.is_reversal
+            or transaction.sign == ocr_giro.NEGATIVE)
+        origin = Origin(
+            statement=statement, number=str(transaction.number),
+            date=transaction.nets_date,
+            amount=-transaction.amount if negative else transaction.amount,
+            description=transaction.text,
+            kontingent_kid=transaction.kid,
+            information=self.information(transaction))
+        if negative:
+            self.counts['reversals'] += 1
+            self.reverse(origin, transaction)
+        else:
+            self.counts['payments'] += 1
+            self.pay(origin, transaction)
+        return origin
+
+    def information(self, transaction):
+        information = {
+            'kontingent_transaction_type': str(transaction.type.value),
+            'kontingent_archive_reference': transaction.archive_reference,
+            'kontingent_form_number': transaction.form_number,
+            }
+        if transaction.debit_account:
+            information['kontingent_payer_account'] = (
+                transaction.debit_account)
+        if transaction.bank_date:
+            information['kontingent_bank_date'] = transaction.bank_date
+        return information
+
+    def line(self, origin, amount, account, party=None, invoice=None):
+        pool = Pool()
+        Line = pool.get('account.statement.line')
+        line = Line(
+            number=origin.number, date=origin.date, amount=amount,
+            account=account, party=party, related_to=invoice,
+            description=origin.description)
+        self.lines[origin].append(line)
+        return line
+
+    def pay(self, origin, transaction):
+        "Pay the invoice of the transaction's KID, or queue the payment"
+        invoice = self.invoices.get(transaction.kid)
+        if not self.kid_is_valid(transaction.kid):
+            return self.queue(origin, transaction, 'invalid_kid')
+        if not invoice:
+            return self.queue(origin, transaction, 'unknown_kid')
+        remaining = self.amount_to_pay(invoice)
+        if remaining <= 0:
+            return self.queue(origin, transaction, 'invoice_closed')
+        origin.party = invoice.party
+        applied = min(origin.amount, remaining)
+        self.line(origin, applied, invoice.account, invoice.party, invoice)
+        if origin.amount > applied:
+            # The overpayment stays on the payer's account as a credit
+            self.line(
+                origin, origin.amount - applied, invoice.account,
+                invoice.party)
+        self.remaining[invoice.id] = remaining - applied
+        self.payments[self.journal, transaction.kid, origin.amount].append(
+            origin)
+        self.counts['matched'] += 1
+
+    def amount_to_pay(self, invoice):
+        "Return what is left to pay of invoice after this file's payments"
+        if invoice.id not in self.remaining:
+            self.remaining[invoice.id] = (invoice.amount_to_pay
+                if invoice.state == 'posted' else Decimal(0))
+        return self.remaining[invoice.id]
+
+    def queue(self, origin, transaction, reason):
+        "Post the origin to the unmatched account and queue it for staff"
+        pool = Pool()
+        Unmatched = pool.get('kontingent.payment.unmatched')
+        line = self.line(
+            origin, origin.amount, self.journal.kontingent_unmatched_account)
+        self.unmatched[line] = Unmatched(
+            company=self.company, date=origin.date, amount=origin.amount,
+            kid=transaction.kid, payer_account=transaction.debit_account,
+            archive_reference=transaction.archive_reference, reason=reason,
+            state='open')
+        if origin.amount > 0:
+            self.payments[
+                self.journal, transaction.kid, origin.amount].append(origin)
+        self.counts['unmatched'] += 1
+
+    def reverse(self, origin, transaction):
+        """Undo the payment the reversal names: the latest not reversed
+        payment of the journal with its KID and amount"""
+        pool = Pool()
+        Unmatched = pool.get('kontingent.payment.unmatched')
+        original = self.original(transaction.kid, -origin.amount)
+        if original is None:
+            return self.queue(origin, transaction, 'unknown_reversal')
+        if original.id is None:
+            original_lines = self.lines[original]
+        else:
+            original_lines = list(original.lines)
+        settled = []
+        for line in original_lines:
+            unmatched = self.unmatched.get(line)
+            if line.id is not None:
+                unmatched = next(iter(Unmatched.search([
+                                ('statement_line', '=', line.id),
+                                ], limit=1)), None)
+            if unmatched and unmatched.state != 'open':
+                # Staff have settled the payment by hand: so must they
+                # the reversal.
+                return self.queue(origin, transaction, 'unknown_reversal')
+            if unmatched:
+                settled.append(unmatched)
+        for unmatched in settled:
+            unmatched.state = 'reversed'
+            if unmatched.id is not None:
+                unmatched.save()
+        self.reversed.add(original)
+        self.reversal_origins.append((origin, original))
+        origin.party = original.party
+        for line in original_lines:
+            reversal = self.line(
+                origin, -line.amount, line.account, line.party)
+            self.reversal_lines.append((line, reversal))
+            if line.invoice:
+                self.remaining[line.invoice.id] = (
+                    self.amount_to_pay(line.invoice) + line.amount)
+
+    def original(self, number, amount):
+        "Return the origin of the payment to reverse, or None"
+        pool = Pool()
+        Origin = pool.get('account.statement.origin')
+        if not number:
+            return
+        for origin in reversed(self.payments[self.journal, number, amount]):
+            if origin not in self.reversed:
+                return origin
+        candidates = Origin.search([
+                ('kontingent_kid', '=', number),
+                ('amount', '=', amount),
+                ('statement.journal', '=', self.journal.id),
+                ('statement.state', '=', 'posted'),
+                ], order=[('date', 'DESC'), ('id', 'DESC')])
+        reversed_ids = {o.kontingent_reversal_of.id for o in Origin.search([
+                    ('kontingent_reversal_of', 'in',
+                        [c.id for c in candidates]),
+                    ])}
+        for candidate in candidates:
+            if (candidate.id not in reversed_ids
+                    and candidate not in self.reversed):
+                return candidate
+
+    def settle_reversals(self):
+        """Take each reversed payment off its invoice and reconcile it with
+        its reversal, leaving the invoice open as before the payment"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.statement.line')
+        MoveLine = pool.get('account.move.line')
+        Reconciliation = pool.get('account.move.reconciliation')
+
+        pairs = [
+            (self.move_line(Line(original.id)), self.move_line(Line(r.id)))
+            for original, r in self.reversal_lines
+            if original.account.reconcile]
+        if not pairs:
+            return
+        invoice_ids = {i.id for i in Invoice.search([
+                    ('payment_lines', 'in', [o.id for o, _ in pairs]),
+                    ])}
+        Reconciliation.delete(list({
+                    o.reconciliation for o, _ in pairs if o.reconciliation}))
+        Invoice.process(Invoice.browse(invoice_ids))
+        Invoice.remove_payment_lines([o for o, _ in pairs])
+        MoveLine.reconcile(
+            *[MoveLine.browse([o.id, r.id]) for o, r in pairs])
+        # Payments that follow the reversal in the file may pay the
+        # invoice in full again.
+        for invoice in Invoice.browse(invoice_ids):
+            lines = [l for l in invoice.lines_to_pay + invoice.payment_lines
+                if not l.reconciliation]
+            if lines and not sum(l.debit - l.credit for l in lines):
+                MoveLine.reconcile(lines)
+        Invoice.process(Invoice.browse(invoice_ids))
+
+    @staticmethod
+    def move_line(statement_line):
+        line, = [l for l in statement_line.move.lines
+            if l.origin == statement_line]
+        return line
+
+    def summarise(self):
+        self.ocr_file.amount = sum(
+            (s.total_amount for s in self.ocr_file.statements), Decimal(0))
+        self.ocr_file.payments = self.counts['payments']
+        self.ocr_file.matched = self.counts['matched']
+        self.ocr_file.unmatched = self.counts['unmatched']
+        self.ocr_file.reversals = self.counts['reversals']
+        self.ocr_file.save()
