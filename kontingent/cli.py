@@ -424,6 +424,121 @@ def command_demo_ocr(options):
         f"and {options.unknown} unknown KIDs")
 
 
+def _invoice(pool, number):
+    Invoice = pool.get('account.invoice')
+    invoices = Invoice.search([
+            ('type', '=', 'out'),
+            ('number', '=', number),
+            ])
+    if len(invoices) != 1:
+        raise CommandError(
+            f"{len(invoices)} customer invoices have number {number}")
+    return invoices[0]
+
+
+def _email_copy(pool, number):
+    from trytond.exceptions import UserError
+    Delivery = pool.get('kontingent.invoice.delivery')
+    try:
+        delivery, = Delivery.email_copies([_invoice(pool, number)])
+    except UserError as exception:
+        raise CommandError(exception.message) from exception
+    Delivery.send_emails([delivery])
+    return delivery.email, delivery.state, delivery.reason
+
+
+def _print_copy(pool, number):
+    Delivery = pool.get('kontingent.invoice.delivery')
+    InvoiceReport = pool.get('kontingent.invoice', type='report')
+    invoice = _invoice(pool, number)
+    Delivery.log_printed_copies([invoice])
+    _, pdf, _, _ = InvoiceReport.execute(
+        [invoice.id], {'kontingent_copy': True})
+    return pdf
+
+
+def command_invoice_copy(options):
+    pool = existing_database(options.database)
+    context = {'language': 'en', 'date': datetime.date.today()}
+    if options.print:
+        pdf = in_transaction(options.database, _print_copy, pool,
+            options.invoice, **context)
+        with open(options.print, 'wb') as file:
+            file.write(pdf)
+        print(f"{options.print}: copy of invoice {options.invoice}")
+        return
+    email, state, reason = in_transaction(options.database, _email_copy,
+        pool, options.invoice, **context)
+    if state != 'sent':
+        # The worker tries again; after the last attempt it goes on paper
+        print(f"kontingent: invoice {options.invoice}: the copy to {email} "
+            f"failed: {reason}", file=sys.stderr)
+        return 1
+    print(f"Invoice {options.invoice}: copy sent to {email}")
+
+
+RECEIVABLE_COLUMNS = [
+    'invoice', 'payer', 'unit', 'invoice_date', 'due_date', 'status',
+    'amount', 'balance', 'days_overdue', 'last_payment_date', 'currency']
+
+
+def _receivables(pool, unit_name):
+    """Return the rows of the receivables overview as of the context date,
+    of the unit and its sub-units or of every unit"""
+    from trytond.transaction import Transaction
+
+    Unit = pool.get('kontingent.unit')
+    Receivable = pool.get('kontingent.receivable')
+    domain = []
+    if unit_name:
+        units = Unit.search(['OR',
+                ('code', '=', unit_name), ('name', '=', unit_name)])
+        if len(units) != 1:
+            raise CommandError(
+                f"{len(units) or 'no'} units have the code or name "
+                f"{unit_name!r}")
+        domain = [('parent', 'child_of', [u.id for u in units])]
+    units = Unit.search(domain)
+    bucket = dict(Receivable.fields_get(['bucket'])['bucket']['selection'])
+    rows = []
+    for company in sorted({u.company for u in units}, key=lambda c: c.id):
+        with Transaction().set_context(company=company.id):
+            claims = Receivable.search([
+                    ('unit', 'in', [u.id for u in units]),
+                    ], order=[('due_date', 'ASC'), ('id', 'ASC')])
+            for claim in claims:
+                rows.append([
+                        claim.invoice.number or claim.invoice.kontingent_kid,
+                        claim.party.rec_name, claim.unit.rec_name,
+                        claim.invoice_date, claim.due_date, claim.status,
+                        claim.amount, claim.balance,
+                        bucket[claim.bucket] if claim.bucket else '',
+                        claim.last_payment_date or '',
+                        company.currency.code])
+    return rows
+
+
+def command_receivables(options):
+    pool = existing_database(options.database)
+    rows = in_transaction(options.database, _receivables, pool,
+        options.unit, language='en',
+        date=options.as_of or datetime.date.today())
+    if not options.csv:
+        write_csv(sys.stdout, rows)
+        return
+    with open(options.csv, 'w', newline='', encoding='utf-8') as file:
+        write_csv(file, rows)
+    print(f"{options.csv}: {len(rows)} invoices")
+
+
+def write_csv(file, rows):
+    import csv
+
+    writer = csv.writer(file)
+    writer.writerow(RECEIVABLE_COLUMNS)
+    writer.writerows(rows)
+
+
 def share(text):
     try:
         value = float(text)
@@ -516,6 +631,34 @@ def build_parser():
         '--date', type=parse_date, help="payment date (default: today)")
     demo_ocr.add_argument('--seed', type=int, default=1)
     demo_ocr.set_defaults(function=command_demo_ocr)
+
+    invoice_copy = commands.add_parser(
+        'invoice-copy', help="send an invoice again by e-mail or reprint "
+        "it, marked COPY")
+    invoice_copy.add_argument('-d', '--database', required=True)
+    invoice_copy.add_argument(
+        '--invoice', required=True, metavar='NUMBER',
+        help="the invoice number (the KID of a payment request)")
+    how = invoice_copy.add_mutually_exclusive_group()
+    how.add_argument(
+        '--email', action='store_true',
+        help="e-mail the copy to the payer (the default)")
+    how.add_argument(
+        '--print', metavar='FILE', help="write the copy as PDF to FILE")
+    invoice_copy.set_defaults(function=command_invoice_copy)
+
+    receivables = commands.add_parser(
+        'receivables', help="write the receivables overview (reskontro) "
+        "of every invoice as CSV: status, balance and days overdue")
+    receivables.add_argument('-d', '--database', required=True)
+    receivables.add_argument(
+        '--unit', help="code or name of a unit: its invoices and its "
+        "sub-units' (default: every unit)")
+    receivables.add_argument(
+        '--as-of', type=parse_date, help="(default: today)")
+    receivables.add_argument(
+        '--csv', metavar='FILE', help="(default: standard output)")
+    receivables.set_defaults(function=command_receivables)
     return parser
 
 

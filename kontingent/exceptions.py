@@ -74,3 +74,7 @@ class OCRImportError(UserError):
 
 class UnmatchedPaymentError(UserError):
     pass
+
+
+class DeliveryError(UserError):
+    "An invoice that can not be delivered as asked"

@@ -273,7 +273,12 @@ class InvoiceReport(Report):
 
     @classmethod
     def execute(cls, ids, data):
-        with Transaction().set_context(address_with_party=True):
+        # Copies are asked for by the context (e-mail) or the data (the
+        # wizard's report); the template reads the context.
+        copy = Transaction().context.get('kontingent_copy') or data.get(
+            'kontingent_copy')
+        with Transaction().set_context(
+                address_with_party=True, kontingent_copy=bool(copy)):
             return super().execute(ids, data)
 
     @classmethod

@@ -95,6 +95,7 @@ class OCRFile(ModelSQL, ModelView):
                     'kontingent.msg_ocr_file_invalid', error=str(error))
                 ) from error
         ocr_file = cls.receive(company, transmission, file_name)
+        cls.lock_posting(company, transmission)
         importer = Importer(ocr_file, transmission, progress)
         statements = importer.statements(data)
         Statement.validate_statement(statements)
@@ -102,6 +103,30 @@ class OCRFile(ModelSQL, ModelView):
         importer.settle_reversals()
         importer.summarise()
         return ocr_file
+
+    @classmethod
+    def lock_posting(cls, company, transmission):
+        """Take the locks that posting the statements of transmission asks
+        for, before any work: Tryton restarts a transaction that asks for a
+        lock late, and the work done until then is lost"""
+        pool = Pool()
+        Journal = pool.get('account.statement.journal')
+        JournalPeriod = pool.get('account.journal.period')
+        Period = pool.get('account.period')
+        SequenceStrict = pool.get('ir.sequence.strict')
+        periods = {Period.find(company, date=t.nets_date)
+            for a in transmission.assignments for t in a.transactions}
+        SequenceStrict.lock(list({p.move_sequence_used for p in periods}))
+        journals = {Journal.get_by_bank_account(company.id, a.account)
+            for a in transmission.assignments} - {None}
+        for journal in journals:
+            if JournalPeriod.search_count([
+                        ('journal', '=', journal.journal.id),
+                        ('period', 'in', [p.id for p in periods]),
+                        ]) < len(periods):
+                # Posting creates the missing journal periods
+                JournalPeriod.lock()
+                break
 
     @classmethod
     def receive(cls, company, transmission, file_name=None):
@@ -266,6 +291,11 @@ class Importer:
                 known = invoices.get(invoice.kontingent_kid)
                 if not known or known.state != 'posted':
                     invoices[invoice.kontingent_kid] = invoice
+        # Read together, not one invoice at a time as they are paid
+        posted = [i for i in invoices.values()
+            if i.state == 'posted' and i.id not in self.remaining]
+        self.remaining.update(
+            Invoice.get_amount_to_pay(posted, 'amount_to_pay'))
         return invoices
 
     def origin(self, statement, assignment, transaction):

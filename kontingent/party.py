@@ -34,6 +34,10 @@ DELIVERY_CHANNELS = [
     ('email', "E-mail"),
     ('paper', "Paper"),
     ('portal', "Portal Only"),
+    ('efaktura', "eFaktura"),
+    ('avtalegiro', "AvtaleGiro"),
+    ('betalingsservice', "Betalingsservice"),
+    ('payroll', "Payroll Deduction"),
     ]
 
 

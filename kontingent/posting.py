@@ -319,6 +319,8 @@ def insert_rows(Model, rows):
             sub_values = list(sub_values)
             sub_ids = database.nextid(
                 transaction.connection, Model._table, count=len(sub_values))
+            if len(sub_values) == 1:
+                sub_ids = [sub_ids]
             cursor.execute(*table.insert(
                     columns + [table.id],
                     [v + [i] for v, i in zip(sub_values, sub_ids)]))

@@ -12,7 +12,8 @@ from collections import Counter
 from stdnum.no import fodselsnummer
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
 from ..demo.build import DEMO_UNIT, build
@@ -26,6 +27,9 @@ class DemoTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # Start from the cached database, not from what the test modules
+        # before this one left in the shared one
+        drop_db()
         activate_module('kontingent')
 
     @with_transaction()

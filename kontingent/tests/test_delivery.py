@@ -1,0 +1,285 @@
+# This file is part of Kontingent.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Invoices delivered by e-mail to a real SMTP server on 127.0.0.1"""
+import datetime
+import io
+import socket
+import unittest
+from email import message_from_bytes, policy
+from email.utils import parseaddr
+
+from aiosmtpd.controller import Controller
+from pypdf import PdfReader
+
+import trytond.config as config
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    DB_NAME, activate_module, backup_db_cache, drop_db, restore_db_cache,
+    with_transaction)
+from trytond.transaction import Transaction
+
+from ..delivery import QUEUE
+from ..demo.build import build
+
+DATE = datetime.date(2026, 11, 25)
+
+
+class Mailbox:
+    "An aiosmtpd handler keeping the messages, or refusing them all"
+
+    def __init__(self, refuse=False):
+        self.refuse = refuse
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return '550 5.7.1 Refused by the test server'
+        self.messages.append(message_from_bytes(
+                envelope.content, policy=policy.default))
+        return '250 OK'
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def pdf_text(data):
+    return '\n'.join(
+        page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def run_delivery_tasks():
+    "Run the queued e-mail tasks, the retries they queue included"
+    Queue = Pool().get('ir.queue')
+    while tasks := Queue.search([
+                ('name', '=', QUEUE),
+                ('finished_at', '=', None),
+                ], order=[('id', 'ASC')]):
+        for task in tasks:
+            task.run()
+
+
+class DeliveryTestCase(unittest.TestCase):
+    "Invoices delivered by e-mail, on paper and as copies"
+
+    @classmethod
+    def setUpClass(cls):
+        "Load the translations, for messages in the payers' languages"
+        cache_name = 'kontingent--nb-da'
+        drop_db()
+        if restore_db_cache(cache_name):
+            return
+        activate_module('kontingent')
+        with Transaction().start(DB_NAME, 0, close=True) as transaction:
+            Lang = Pool().get('ir.lang')
+            Lang.write(Lang.search([('code', 'in', ['nb', 'da'])]), {
+                    'translatable': True,
+                    })
+            transaction.commit()
+        Pool(DB_NAME).init(update=['kontingent'], lang=['nb', 'da'])
+        backup_db_cache(cache_name)
+
+    @classmethod
+    def tearDownClass(cls):
+        drop_db()
+
+    def setUp(self):
+        self.mailbox = Mailbox()
+        self.smtp = Controller(
+            self.mailbox, hostname='127.0.0.1', port=free_port())
+        self.smtp.start()
+        self.addCleanup(self.smtp.stop)
+        self.use_smtp(self.smtp.port)
+        self.addCleanup(config.set, 'email', 'uri', config.get(
+                'email', 'uri'))
+
+    def use_smtp(self, port):
+        config.set('email', 'uri', f'smtp://127.0.0.1:{port}')
+
+    def bill(self, code, prepare=None):
+        """Build a small demo, let prepare change its members, bill unit
+        code and return the run's invoices"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('kontingent.billing.line')
+        Run = pool.get('kontingent.billing.run')
+        Unit = pool.get('kontingent.unit')
+        build(DATE, members=20, households=8, seed=3)
+        # The demo's own done run queued its e-mails
+        run_delivery_tasks()
+        self.mailbox.messages.clear()
+        unit, = Unit.search([('code', '=', code)])
+        if prepare:
+            prepare(unit)
+        run = Run(
+            company=unit.company, unit=unit,
+            billing_date=datetime.date(2027, 1, 1),
+            invoice_date=DATE, due_date=DATE + datetime.timedelta(days=30))
+        run.save()
+        with Transaction().set_context(
+                company=unit.company.id, _skip_warnings=True):
+            Run.calculate([run])
+            run, = Run.start_processing([run])
+            for batch in run.batches():
+                Line.bill(batch)
+            Run.finish([run])
+        self.assertEqual(run.state, 'done')
+        invoices = Invoice.search(
+            [('kontingent_billing_run', '=', run.id)])
+        self.assertGreater(len(invoices), 5)
+        return invoices
+
+    @with_transaction()
+    def test_billing_run_emails(self):
+        "A done run sends one message per e-mail payer, others go on paper"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+
+        expected = {}
+
+        def prepare(unit):
+            payers = Party.search([
+                    ('member_unit', 'child_of', [unit.id], 'parent'),
+                    ('member_payer', '=', None),
+                    ('member_free', '=', False),
+                    ('delivery_channel', '=', 'email'),
+                    ], order=[('id', 'ASC')])
+            # An e-mail member whose address is gone, one whose address
+            # is broken and one who reads invoices in the portal only
+            gone, broken, portal = payers[:3]
+            ContactMechanism.delete([c for c in gone.contact_mechanisms
+                    if c.type == 'email'])
+            ContactMechanism.write([c for c in broken.contact_mechanisms
+                    if c.type == 'email'], {'value': 'no-at-sign'})
+            Party.write([portal], {'delivery_channel': 'portal'})
+            expected.update({
+                    gone: ('paper', 'to_print'),
+                    broken: ('paper', 'to_print'),
+                    portal: ('portal', 'published'),
+                    })
+        invoices = self.bill('DF', prepare)
+        self.assertEqual(
+            [len(i.kontingent_deliveries) for i in invoices],
+            [1] * len(invoices))
+        deliveries = [i.kontingent_deliveries[0] for i in invoices]
+        queued = [d for d in deliveries if d.state == 'queued']
+        self.assertTrue(queued)
+        self.assertEqual({d.channel for d in queued}, {'email'})
+        self.assertTrue(any(d.state == 'to_print' and not d.reason
+                for d in deliveries))
+        for party, (channel, state) in expected.items():
+            delivery, = [d for d in deliveries if d.party == party]
+            self.assertEqual((delivery.channel, delivery.state),
+                (channel, state))
+            if channel == 'paper':
+                self.assertIn(party.rec_name, delivery.reason)
+
+        run_delivery_tasks()
+
+        self.assertEqual(len(self.mailbox.messages), len(queued))
+        messages = {parseaddr(m['To'])[1]: m for m in self.mailbox.messages}
+        for delivery in queued:
+            self.assertEqual(delivery.state, 'sent')
+            self.assertEqual(delivery.attempts, 1)
+            invoice = delivery.invoice
+            message = messages[invoice.party.email]
+            unit = invoice.kontingent_unit
+            self.assertEqual(
+                parseaddr(message['From'])[1],
+                unit.document_setting('email'))
+            self.assertIn(unit.name, message['Subject'])
+            body = message.get_body(('plain',)).get_content()
+            self.assertIn(invoice.kontingent_kid, body)
+            attachment, = message.iter_attachments()
+            self.assertEqual(attachment.get_content_type(), 'application/pdf')
+            text = pdf_text(attachment.get_content()).replace(' ', '')
+            self.assertIn(invoice.kontingent_kid, text)
+            self.assertNotIn('KOPI', text)
+        self.assertEqual(
+            len(invoices[0].party.invoice_deliveries), 1)
+
+    @with_transaction()
+    def test_refused_email_goes_on_paper(self):
+        "A refused message is tried again, then the invoice goes on paper"
+        self.mailbox.refuse = True
+        invoices = self.bill('DF')
+        run_delivery_tasks()
+        emails = [d for i in invoices for d in i.kontingent_deliveries
+            if d.channel == 'email']
+        self.assertTrue(emails)
+        for delivery in emails:
+            self.assertEqual(delivery.state, 'failed')
+            self.assertEqual(delivery.attempts, 3)
+            self.assertIn('550', delivery.reason)
+            paper, = [d for d in delivery.invoice.kontingent_deliveries
+                if d.channel == 'paper']
+            self.assertEqual(paper.state, 'to_print')
+            self.assertIn('3', paper.reason)
+        self.assertEqual(self.mailbox.messages, [])
+
+    @with_transaction()
+    def test_closed_port_goes_on_paper(self):
+        "A server that does not answer counts as a failure for each message"
+        invoices = self.bill('AF')
+        self.use_smtp(free_port())
+        run_delivery_tasks()
+        emails = [d for i in invoices for d in i.kontingent_deliveries
+            if d.channel == 'email']
+        self.assertTrue(emails)
+        self.assertEqual({d.state for d in emails}, {'failed'})
+        self.assertEqual({d.attempts for d in emails}, {3})
+        for delivery in emails:
+            self.assertEqual(
+                [d.state for d in delivery.invoice.kontingent_deliveries
+                    if d.channel == 'paper'],
+                ['to_print'])
+
+    @with_transaction()
+    def test_copies(self):
+        """Messages are in the payer's language, and a copy sent again or
+        reprinted says so on the document"""
+        pool = Pool()
+        Delivery = pool.get('kontingent.invoice.delivery')
+        InvoiceReport = pool.get('kontingent.invoice', type='report')
+        Lang = pool.get('ir.lang')
+        invoices = self.bill('DF')
+        run_delivery_tasks()
+        sent = [i for i in invoices
+            if [d.state for d in i.kontingent_deliveries] == ['sent']]
+        invoice = sent[0]
+        self.mailbox.messages.clear()
+
+        expected = {
+            'nb': "Faktura", 'da': "Faktura", 'en': "Invoice"}
+        for code, word in expected.items():
+            with self.subTest(language=code):
+                invoice.party.lang, = Lang.search([('code', '=', code)])
+                invoice.party.save()
+                delivery = Delivery.for_invoice(invoice, channel='email')
+                message = delivery.message()
+                self.assertTrue(message['Subject'].startswith(word))
+                body = message.get_body(('plain',)).get_content()
+                self.assertIn(invoice.kontingent_kid, body)
+        invoice.party.lang, = Lang.search([('code', '=', 'nb')])
+        invoice.party.save()
+
+        Delivery.queue_emails(Delivery.email_copies([invoice]))
+        run_delivery_tasks()
+
+        message, = self.mailbox.messages
+        attachment, = message.iter_attachments()
+        self.assertIn('KOPI', pdf_text(attachment.get_content()))
+        copy = invoice.kontingent_deliveries[0]
+        self.assertEqual((copy.is_copy, copy.state), (True, 'sent'))
+
+        Delivery.log_printed_copies([invoice])
+        _, pdf, _, _ = InvoiceReport.execute(
+            [invoice.id], {'kontingent_copy': True})
+        self.assertIn('KOPI', pdf_text(pdf))
+        printed = invoice.kontingent_deliveries[0]
+        self.assertEqual(
+            (printed.is_copy, printed.channel, printed.state),
+            (True, 'paper', 'printed'))
