@@ -112,7 +112,7 @@ class AgeingMixin(ClaimAmounts):
             getattr(claim, key).as_('id'),
             getattr(claim, key).as_(key),
             claim.company.as_('company'),
-            Count(Literal('*')).as_('invoices'),
+            Count(claim.id).as_('invoices'),
             cls.amount.sql_cast(Sum(claim.amount)).as_('amount'),
             cls.balance.sql_cast(Sum(claim.balance)).as_('balance'),
             cls.not_due.sql_cast(
@@ -245,8 +245,9 @@ class Receivable(ClaimAmounts, ModelSQL, ModelView):
                 due_date.as_('due_date'),
                 cls.amount.sql_cast(claim.amount).as_('amount'),
                 cls.balance.sql_cast(claim.balance).as_('balance'),
-                status.as_('status'),
-                Case(*ageing, else_=Null).as_('bucket'),
+                # PostgreSQL can not type the literals of a subquery
+                cls.status.sql_cast(status).as_('status'),
+                cls.bucket.sql_cast(Case(*ageing, else_=Null)).as_('bucket'),
                 claim.last_payment_date.as_('last_payment_date'),
                 where=where)
 
