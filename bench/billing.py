@@ -36,6 +36,7 @@ import argparse
 import datetime
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -293,7 +294,8 @@ def bill_with_workers(database, run_id, workers, in_transaction):
         '--name', QUEUE,
         # The batches were queued before the workers listened: poll often
         '-t', '1']
-    worker = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        command, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         last, stalled_since = -1, time.monotonic()
         while True:
@@ -307,8 +309,14 @@ def bill_with_workers(database, run_id, workers, in_transaction):
                 raise SystemExit("the workers billed nothing for 5 minutes")
             time.sleep(1)
     finally:
-        worker.terminate()
-        worker.wait()
+        stop_workers(worker)
+
+
+def stop_workers(process):
+    """Stop a trytond-worker started in a session of its own and the
+    processes it started, which outlive it"""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait()
 
 
 def bill_in_process(database, run_id, in_transaction):

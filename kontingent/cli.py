@@ -330,7 +330,8 @@ def _import_ocr(pool, data, transmission, file_name, progress):
     OCRFile = pool.get('kontingent.ocr.file')
     Company = pool.get('company.company')
     company = Company(_journal_company(pool, transmission))
-    ocr_file = OCRFile.import_file(company, data, file_name, progress)
+    ocr_file = OCRFile.import_file(
+        company, data, file_name, progress, transmission=transmission)
     return (ocr_file.transmission_number, ocr_file.payments,
         ocr_file.matched, ocr_file.unmatched, ocr_file.reversals,
         ocr_file.amount, ocr_file.currency.code)
@@ -539,6 +540,167 @@ def write_csv(file, rows):
     writer.writerows(rows)
 
 
+def _print_batch(pool, options, today):
+    """Make a print batch of the invoices waiting to be printed and return
+    its summary and files"""
+    from trytond.exceptions import UserError
+    from trytond.transaction import Transaction
+
+    Batch = pool.get('kontingent.print.batch')
+    Company = pool.get('company.company')
+    Run = pool.get('kontingent.billing.run')
+    Unit = pool.get('kontingent.unit')
+    run = unit = None
+    if options.run:
+        runs = Run.search([('id', '=', options.run)])
+        if not runs:
+            raise CommandError(f"billing run {options.run} does not exist")
+        run, = runs
+        company = run.company
+    elif options.unit:
+        units = Unit.search(['OR',
+                ('code', '=', options.unit), ('name', '=', options.unit)])
+        if len(units) != 1:
+            raise CommandError(
+                f"{len(units) or 'no'} units have the code or name "
+                f"{options.unit!r}")
+        unit, = units
+        company = unit.company
+    else:
+        companies = Company.search([])
+        if len(companies) != 1:
+            raise CommandError(
+                "the database has several companies: name a unit or a run")
+        company, = companies
+    batch = Batch(company=company, billing_run=run, unit=unit, date=today,
+        duplex=options.duplex)
+    batch.save()
+    try:
+        with Transaction().set_context(company=company.id):
+            Batch.make([batch])
+    except UserError as exception:
+        raise CommandError(exception.message) from exception
+    summary = (f"Print batch {batch.number}: {batch.document_count} "
+        f"documents, {batch.sheet_count} sheets, {batch.page_count} pages, "
+        + ', '.join(batch.totals.splitlines()))
+    return summary, (batch.skipped or '').splitlines(), [
+        (batch.pdf_name, bytes(batch.pdf)),
+        (batch.manifest_name, bytes(batch.manifest))]
+
+
+def command_print_batch(options):
+    today = datetime.date.today()
+    pool = existing_database(options.database)
+    # The files are written once the batch is committed: a batch that
+    # failed leaves no file to print by mistake
+    summary, skipped, files = in_transaction(options.database, _print_batch,
+        pool, options, today, language='en', date=today)
+    os.makedirs(options.output, exist_ok=True)
+    print(summary)
+    for name, data in files:
+        path = os.path.join(options.output, name)
+        with open(path, 'wb') as file:
+            file.write(data)
+        print(f"  {path}")
+    for line in skipped:
+        print(f"kontingent: {line}", file=sys.stderr)
+
+
+def _reminder_run(pool, options, today):
+    "Return the id of the reminder run to send: the one given, or a new one"
+    from trytond.exceptions import UserError
+
+    Run = pool.get('kontingent.reminder.run')
+    Company = pool.get('company.company')
+    if options.run:
+        runs = Run.search([('id', '=', options.run)])
+        if not runs:
+            raise CommandError(f"reminder run {options.run} does not exist")
+        run, = runs
+        if run.state not in {'previewed', 'done'}:
+            raise CommandError(
+                f"reminder run {options.run} is {run.state}: nothing to send")
+        return run.id
+    if options.company:
+        companies = Company.search([('party.name', '=', options.company)])
+    else:
+        companies = Company.search([])
+    if len(companies) != 1:
+        raise CommandError(
+            f"{len(companies) or 'no'} companies match: name one "
+            "with --company")
+    company, = companies
+    run = Run(company=company, date=options.date or today)
+    run.save()
+    try:
+        Run.preview([run])
+    except UserError as exception:
+        raise CommandError(exception.message) from exception
+    return run.id
+
+
+def _reminder_batches(pool, run_id):
+    Run = pool.get('kontingent.reminder.run')
+    return [[r.id for r in batch] for batch in Run(run_id).batches()]
+
+
+def _send_reminders(pool, run_id, reminder_ids):
+    Run = pool.get('kontingent.reminder.run')
+    Reminder = pool.get('kontingent.reminder')
+    Reminder.send(Reminder.browse(reminder_ids), Run(run_id).date)
+
+
+def _finish_reminders(pool, run_id):
+    Run = pool.get('kontingent.reminder.run')
+    run = Run(run_id)
+    if run.state == 'previewed':
+        Run.process([run])
+    return run.hand_over_file
+
+
+def _reminder_summary(pool, run_id):
+    Run = pool.get('kontingent.reminder.run')
+    run = Run(run_id)
+    kinds = {}
+    for reminder in run.reminders:
+        kinds[reminder.kind] = kinds.get(reminder.kind, 0) + 1
+    return (run.rec_name, run.state, run.members, run.claims, run.amount,
+        run.fees, run.currency.code, sorted(kinds.items()))
+
+
+def command_remind(options):
+    today = datetime.date.today()
+    progress = Progress()
+    pool = existing_database(options.database)
+    database = options.database
+    context = {'language': 'en', 'date': today}
+    run_id = in_transaction(
+        database, _reminder_run, pool, options, today, **context)
+    if not options.preview:
+        batches = in_transaction(
+            database, _reminder_batches, pool, run_id, **context)
+        total = sum(len(b) for b in batches)
+        done = 0
+        for batch in batches:
+            in_transaction(
+                database, _send_reminders, pool, run_id, batch, **context)
+            done += len(batch)
+            progress("Sending", done, total)
+        progress.close()
+        hand_over = in_transaction(
+            database, _finish_reminders, pool, run_id, **context)
+        if options.hand_over_csv and hand_over:
+            with open(options.hand_over_csv, 'wb') as file:
+                file.write(hand_over)
+    name, state, members, claims, amount, fees, currency, kinds = (
+        in_transaction(database, _reminder_summary, pool, run_id, **context))
+    print(f"Reminder run {run_id} ({name}): {state}, {members} letters "
+        f"for {claims} claims, {amount} {currency} overdue, "
+        f"{fees} {currency} fees")
+    for kind, count in kinds:
+        print(f"  {kind}: {count}")
+
+
 def share(text):
     try:
         value = float(text)
@@ -647,6 +809,26 @@ def build_parser():
         '--print', metavar='FILE', help="write the copy as PDF to FILE")
     invoice_copy.set_defaults(function=command_invoice_copy)
 
+    remind = commands.add_parser(
+        'remind', help="remind the overdue claims: one letter per payer "
+        "at the level of the unit's procedure, fees, hand-over list")
+    remind.add_argument('-d', '--database', required=True)
+    remind.add_argument(
+        '--company', help="name of the company (default: the only one)")
+    remind.add_argument(
+        '--date', type=parse_date,
+        help="remind the claims overdue on this date (default: today)")
+    remind.add_argument(
+        '--preview', action='store_true',
+        help="group the letters and stop, for staff to check and send")
+    remind.add_argument(
+        '--run', type=int,
+        help="send this previewed run, or resume it if it stopped")
+    remind.add_argument(
+        '--hand-over-csv', metavar='FILE',
+        help="write the claims handed over to FILE")
+    remind.set_defaults(function=command_remind)
+
     receivables = commands.add_parser(
         'receivables', help="write the receivables overview (reskontro) "
         "of every invoice as CSV: status, balance and days overdue")
@@ -659,6 +841,27 @@ def build_parser():
     receivables.add_argument(
         '--csv', metavar='FILE', help="(default: standard output)")
     receivables.set_defaults(function=command_receivables)
+
+    print_batch = commands.add_parser(
+        'print-batch', help="print the invoices waiting for paper "
+        "delivery: one PDF for a print-and-send service, a cover sheet "
+        "then one document per recipient sorted by postal code, and its "
+        "CSV manifest")
+    print_batch.add_argument('-d', '--database', required=True)
+    which = print_batch.add_mutually_exclusive_group()
+    which.add_argument(
+        '--run', type=int, help="the invoices of this billing run")
+    which.add_argument(
+        '--unit', help="code or name of a unit: its invoices and its "
+        "sub-units' (default: every invoice of the only company)")
+    print_batch.add_argument(
+        '--duplex', action='store_true',
+        help="printed on both sides: a blank page follows each document "
+        "with an odd number of pages")
+    print_batch.add_argument(
+        '-o', '--output', required=True, metavar='DIR',
+        help="where to write the PDF and the manifest")
+    print_batch.set_defaults(function=command_print_batch)
     return parser
 
 

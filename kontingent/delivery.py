@@ -195,10 +195,10 @@ class InvoiceDelivery(ModelSQL, ModelView):
             return
         failures = []
         try:
-            for delivery in deliveries:
+            messages = cls.messages(deliveries)
+            for delivery, message in zip(deliveries, messages):
                 try:
-                    server = send_message(
-                        delivery.message(), server=server, strict=True)
+                    server = send_message(message, server=server, strict=True)
                 except (smtplib.SMTPException, OSError) as exception:
                     failures.append((delivery, exception))
                 else:
@@ -251,20 +251,29 @@ class InvoiceDelivery(ModelSQL, ModelView):
                         email=delivery.email)))
         cls.save(deliveries + paper)
 
-    def message(self):
-        "Return the e-mail of the invoice, with its PDF attached"
+    @classmethod
+    def messages(cls, deliveries):
+        """Return the e-mail of each delivery with the PDF of its invoice,
+        the PDFs rendered together"""
+        InvoiceReport = Pool().get('kontingent.invoice', type='report')
+        pdfs = [None] * len(deliveries)
+        for is_copy in {bool(d.is_copy) for d in deliveries}:
+            indexes = [i for i, d in enumerate(deliveries)
+                if bool(d.is_copy) == is_copy]
+            with Transaction().set_context(kontingent_copy=is_copy):
+                rendered = InvoiceReport.render_each(
+                    [deliveries[i].invoice.id for i in indexes])
+            for i, pdf in zip(indexes, rendered):
+                pdfs[i] = pdf
+        return [d.message(pdf) for d, pdf in zip(deliveries, pdfs)]
+
+    def message(self, pdf):
+        "Return the e-mail of the invoice with pdf, its document, attached"
         pool = Pool()
         Lang = pool.get('ir.lang')
-        InvoiceReport = pool.get('kontingent.invoice', type='report')
         invoice = self.invoice
         lang = self.party.lang or Lang.get()
         document = InvoiceDocument(invoice, lang)
-        with Transaction().set_context(kontingent_copy=self.is_copy):
-            _, pdf, _, _ = InvoiceReport.execute([invoice.id], {
-                    'model': invoice.__name__,
-                    'id': invoice.id,
-                    'ids': [invoice.id],
-                    })
         reference = document.kid if document.payment_request else (
             invoice.number)
         values = {

@@ -78,3 +78,15 @@ class UnmatchedPaymentError(UserError):
 
 class DeliveryError(UserError):
     "An invoice that can not be delivered as asked"
+
+
+class ReminderProcedureError(ValidationError):
+    "A reminder procedure that breaks the law of its country"
+
+
+class ReminderError(UserError):
+    pass
+
+
+class PrintBatchError(UserError):
+    "A print batch that can not be made as asked"

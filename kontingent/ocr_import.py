@@ -4,22 +4,28 @@
 
 A file's payments are matched by KID to the open invoices of the payee
 units that own the assignment's account, and posted through Tryton's
-statements, whose validation pays and reconciles the invoices.  Whatever
-matches no open invoice is posted to the journal's Unmatched Payments
-Account and queued for staff; a reversal undoes the payment it names.
+statements, whose validation pays and reconciles the invoices; those that
+pay an open invoice in full are posted in bulk with the same result
+(payment_posting.py).  Whatever matches no open invoice is posted to the
+journal's Unmatched Payments Account and queued for staff; a reversal
+undoes the payment it names.
 """
 from collections import defaultdict
 from decimal import Decimal
+from types import SimpleNamespace
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
+from . import payment_posting
 from .exceptions import OCRImportError
 from .formats import kid, ocr_giro
+from .posting import insert, insert_rows, is_stored
 
 
 class OCRFile(ModelSQL, ModelView):
@@ -79,43 +85,44 @@ class OCRFile(ModelSQL, ModelView):
         return [('transmission_number',) + tuple(clause[1:])]
 
     @classmethod
-    def import_file(cls, company, data, file_name=None, progress=None):
+    def import_file(
+            cls, company, data, file_name=None, progress=None,
+            transmission=None):
         """Record the OCR Giro file data for company and return it, with its
         statements matched, validated and posted
 
         Everything happens in the current transaction: an error anywhere
         leaves nothing behind.  progress(label, done, total) is told how
-        far the matching is."""
-        pool = Pool()
-        Statement = pool.get('account.statement')
-        try:
-            transmission = ocr_giro.parse(data)
-        except ocr_giro.OCRGiroError as error:
-            raise OCRImportError(gettext(
-                    'kontingent.msg_ocr_file_invalid', error=str(error))
-                ) from error
-        ocr_file = cls.receive(company, transmission, file_name)
+        far the matching is.  transmission is the data parsed, when the
+        caller has parsed it outside the transaction: a transaction
+        restarted for a lock does again what it did."""
+        if transmission is None:
+            try:
+                transmission = ocr_giro.parse(data)
+            except ocr_giro.OCRGiroError as error:
+                raise OCRImportError(gettext(
+                        'kontingent.msg_ocr_file_invalid', error=str(error))
+                    ) from error
         cls.lock_posting(company, transmission)
+        ocr_file = cls.receive(company, transmission, file_name)
         importer = Importer(ocr_file, transmission, progress)
-        statements = importer.statements(data)
-        Statement.validate_statement(statements)
-        Statement.post(statements)
-        importer.settle_reversals()
-        importer.summarise()
+        importer.post(importer.statements(data))
         return ocr_file
 
     @classmethod
     def lock_posting(cls, company, transmission):
-        """Take the locks that posting the statements of transmission asks
-        for, before any work: Tryton restarts a transaction that asks for a
-        lock late, and the work done until then is lost"""
+        """Take the locks that receiving transmission and posting its
+        statements ask for, before any work: Tryton restarts a transaction
+        that asks for a lock late, and the work done until then is lost"""
         pool = Pool()
         Journal = pool.get('account.statement.journal')
         JournalPeriod = pool.get('account.journal.period')
         Period = pool.get('account.period')
         SequenceStrict = pool.get('ir.sequence.strict')
-        periods = {Period.find(company, date=t.nets_date)
+        cls.lock()
+        dates = {t.nets_date
             for a in transmission.assignments for t in a.transactions}
+        periods = {Period.find(company, date=d) for d in dates}
         SequenceStrict.lock(list({p.move_sequence_used for p in periods}))
         journals = {Journal.get_by_bank_account(company.id, a.account)
             for a in transmission.assignments} - {None}
@@ -164,15 +171,39 @@ class OCRFile(ModelSQL, ModelView):
 
 
 class Importer:
-    "Turns the assignments of a transmission into statements"
+    """Turns the assignments of a transmission into statements
 
-    def __init__(self, ocr_file, transmission, progress=None):
+    The payments that pay an open invoice in full are posted in bulk unless
+    in_bulk is False; the others through Tryton's statements."""
+
+    def __init__(self, ocr_file, transmission, progress=None, in_bulk=True):
+        pool = Pool()
+        Date = pool.get('ir.date')
         self.ocr_file = ocr_file
         self.company = ocr_file.company
         self.transmission = transmission
         self.progress = progress or (lambda label, done, total: None)
+        self.in_bulk = in_bulk and payment_posting.bulk_allowed(self.company)
+        with Transaction().set_context(company=self.company.id):
+            self.today = Date.today()
         # Amount still to pay per invoice id, as this file pays them
         self.remaining = {}
+        # Claims a payment of their amount pays in full, by invoice id
+        self.claims = {}
+        # Invoice ids this file pays
+        self.paying = set()
+        # Payments posted in bulk by id of statement: (origin, claim) with
+        # no claim for those queued, whose unmatched payments are by id of
+        # origin
+        self.bulk = defaultdict(list)
+        self.bulk_unmatched = {}
+        # A payment named by a reversal of the file is undone from its lines
+        self.reversed_kids = {
+            t.kid for a in transmission.assignments for t in a.transactions
+            if t.is_reversal or t.sign == ocr_giro.NEGATIVE}
+        # Origins built in memory by id of statement, statement lines by id
+        # of origin
+        self.origins = {}
         self.lines = defaultdict(list)
         self.unmatched = {}
         # Payments of this file by (journal, KID, amount), oldest first
@@ -212,26 +243,89 @@ class Importer:
             statement.end_balance = statement.start_balance + amount
             statements.append(statement)
             origins.extend(assignment_origins)
+            self.origins[id(statement)] = assignment_origins
         self.progress("Matching payments", total, total)
 
-        # Records hash by id once saved: pair them up before saving
-        origin_lines = [(origin, self.lines[origin]) for origin in origins]
+        origin_lines = [(origin, self.lines[id(origin)]) for origin in origins]
         Statement.save(statements)
-        Origin.save(origins)
+        if self.in_bulk:
+            # Inserted as Origin.save would, in the order of the file
+            saved = Origin.browse(insert_rows(Origin, [
+                        vars(o) if isinstance(o, SimpleNamespace)
+                        else stored_values(o) for o in origins]))
+        else:
+            Origin.save(origins)
+            saved = origins
+        self.saved_origins = dict(zip(map(id, origins), saved))
+        reversals = []
         for reversal, original in self.reversal_origins:
-            reversal.kontingent_reversal_of = original
-        Origin.save([reversal for reversal, _ in self.reversal_origins])
+            reversals.append([self.saved_origins[id(reversal)]])
+            reversals.append({'kontingent_reversal_of': (
+                        self.saved_origins.get(id(original), original).id)})
+        if reversals:
+            Origin.write(*reversals)
         lines = []
         for origin, its_lines in origin_lines:
             for line in its_lines:
                 line.statement = origin.statement
-                line.origin = origin
+                line.origin = self.saved_origins[id(origin)]
                 lines.append(line)
         Line.save(lines)
         for line, unmatched in self.unmatched.items():
             unmatched.statement_line = line
         Unmatched.save(list(self.unmatched.values()))
         return statements
+
+    def post(self, statements):
+        """Validate and post the saved statements, the payments that pay
+        an open invoice in full in bulk, and settle the reversals"""
+        pool = Pool()
+        Statement = pool.get('account.statement')
+        Unmatched = pool.get('kontingent.payment.unmatched')
+        windows, queued, queued_lines = [], [], []
+        for statement in statements:
+            payments = self.bulk[id(statement)]
+            line_ids = payment_posting.post_payments(statement, [
+                    (self.saved_origins[id(o)].id, o, claim)
+                    for o, claim in payments], self.today)
+            for (origin, claim), line_id in zip(payments, line_ids):
+                if not claim:
+                    queued.append(self.bulk_unmatched[id(origin)])
+                    queued_lines.append({'statement_line': line_id})
+            windows.append(self.window(statement) if payments else statement)
+        insert(Unmatched, queued, queued_lines)
+        payment_posting.check_statements(
+            [s for s in statements if self.bulk[id(s)]])
+        Statement.validate_statement(windows)
+        Statement.post(windows)
+        # Once posted: validating refuses statements paying paid invoices
+        payment_posting.mark_paid([claim.invoice
+                for payments in self.bulk.values()
+                for _, claim in payments if claim])
+        self.settle_reversals()
+        self.summarise()
+
+    def window(self, statement):
+        """Return the saved statement as Tryton's validation and posting are
+        to see it: with the origins and lines posted their way, and their
+        totals
+
+        Tryton reads every line and origin of a statement one by one, ten
+        thousand in a file; payment_posting.check_statements checks the
+        totals of the whole statement."""
+        pool = Pool()
+        Statement = pool.get('account.statement')
+        in_bulk = {id(o) for o, _ in self.bulk[id(statement)]}
+        origins = [o for o in self.origins[id(statement)]
+            if id(o) not in in_bulk]
+        lines = [l for o in origins for l in self.lines[id(o)]]
+        amount = sum((l.amount for l in lines), Decimal(0))
+        window = Statement(statement.id,
+            origins=[self.saved_origins[id(o)] for o in origins],
+            lines=lines, total_amount=amount,
+            end_balance=statement.start_balance + amount)
+        window.number_of_lines = len(list(window.grouped_lines))
+        return window
 
     def statement(self, assignment, data):
         pool = Pool()
@@ -257,6 +351,7 @@ class Importer:
                 ('kid_algorithm', '!=', None),
                 ('account_number', '=', assignment.account),
                 ])
+        self.kid_algorithms = {u.kid_algorithm for u in self.units} or {None}
         self.invoices = self.invoices_by_kid(assignment)
         return Statement(
             name=f'OCR {self.transmission.number}-{assignment.number}',
@@ -266,9 +361,8 @@ class Importer:
             origin_file=data)
 
     def kid_is_valid(self, number):
-        algorithms = {u.kid_algorithm for u in self.units} or {None}
         return bool(number) and any(
-            kid.is_valid(number, a) for a in algorithms)
+            kid.is_valid(number, a) for a in self.kid_algorithms)
 
     def invoices_by_kid(self, assignment):
         "Return the claims of the payee units by the KIDs of assignment"
@@ -277,23 +371,40 @@ class Importer:
         kids = sorted({
                 t.kid for t in assignment.transactions
                 if self.kid_is_valid(t.kid)})
-        invoices = {}
-        for sub_kids in grouped_slice(kids):
-            for invoice in Invoice.search([
-                        ('company', '=', self.company.id),
-                        ('type', '=', 'out'),
-                        ('currency', '=', self.journal.currency.id),
-                        ('kontingent_unit', 'in', [u.id for u in self.units]),
-                        ('kontingent_kid', 'in', list(sub_kids)),
-                        ], order=[('id', 'ASC')]):
+        invoice = Invoice.__table__()
+        cursor = Transaction().connection.cursor()
+        invoices, states = {}, {}
+        for sub_kids in grouped_slice(kids, backend.MAX_QUERY_PARAMS):
+            query = Invoice.search([
+                    ('company', '=', self.company.id),
+                    ('type', '=', 'out'),
+                    ('currency', '=', self.journal.currency.id),
+                    ('kontingent_unit', 'in', [u.id for u in self.units]),
+                    ('kontingent_kid', 'in', list(sub_kids)),
+                    ], query=True)
+            # Only what matching needs, not every field of thousands
+            cursor.execute(*invoice.select(
+                    invoice.id, invoice.kontingent_kid, invoice.state,
+                    where=invoice.id.in_(query),
+                    order_by=invoice.id.asc))
+            for invoice_id, number, state in cursor:
+                states[invoice_id] = state
                 # Units sharing an account may share a KID: the open
                 # claim is the one paid.
-                known = invoices.get(invoice.kontingent_kid)
-                if not known or known.state != 'posted':
-                    invoices[invoice.kontingent_kid] = invoice
+                known = invoices.get(number)
+                if not known or states[known] != 'posted':
+                    invoices[number] = invoice_id
+        invoices = dict(zip(invoices, Invoice.browse(list(invoices.values()))))
         # Read together, not one invoice at a time as they are paid
         posted = [i for i in invoices.values()
-            if i.state == 'posted' and i.id not in self.remaining]
+            if states[i.id] == 'posted' and i.id not in self.remaining]
+        if self.in_bulk:
+            claims = payment_posting.claims_payable_in_full(
+                [i.id for i in posted])
+            self.claims.update(claims)
+            self.remaining.update(
+                (i, c.amount) for i, c in claims.items())
+            posted = [i for i in posted if i.id not in claims]
         self.remaining.update(
             Invoice.get_amount_to_pay(posted, 'amount_to_pay'))
         return invoices
@@ -304,7 +415,7 @@ class Importer:
 
         negative = (transaction.is_reversal
             or transaction.sign == ocr_giro.NEGATIVE)
-        origin = Origin(
+        values = dict(
             statement=statement, number=str(transaction.number),
             date=transaction.nets_date,
             amount=-transaction.amount if negative else transaction.amount,
@@ -313,11 +424,36 @@ class Importer:
             information=self.information(transaction))
         if negative:
             self.counts['reversals'] += 1
+            origin = Origin(**values)
             self.reverse(origin, transaction)
-        else:
-            self.counts['payments'] += 1
-            self.pay(origin, transaction)
+            return origin
+        self.counts['payments'] += 1
+        claim = self.claim_paid_in_full(transaction)
+        if claim:
+            # Values rather than a record: ten thousand records in memory
+            # cost more than matching them
+            origin = SimpleNamespace(party=claim.party, **values)
+            self.bulk[id(statement)].append((origin, claim))
+            self.paying.add(claim.invoice)
+            self.remaining[claim.invoice] = Decimal(0)
+            self.counts['matched'] += 1
+            return origin
+        origin = Origin(**values)
+        self.pay(origin, transaction)
         return origin
+
+    def claim_paid_in_full(self, transaction):
+        """Return the claim that the payment pays in full, to post in bulk,
+        or None
+
+        A payment to a claim paid already in the file, or that a reversal
+        of the file may undo, takes Tryton's path."""
+        invoice = self.invoices.get(transaction.kid)
+        claim = self.claims.get(invoice.id) if invoice else None
+        if (claim and claim.invoice not in self.paying
+                and transaction.amount == claim.amount
+                and transaction.kid not in self.reversed_kids):
+            return claim
 
     def information(self, transaction):
         information = {
@@ -339,7 +475,7 @@ class Importer:
             number=origin.number, date=origin.date, amount=amount,
             account=account, party=party, related_to=invoice,
             description=origin.description)
-        self.lines[origin].append(line)
+        self.lines[id(origin)].append(line)
         return line
 
     def pay(self, origin, transaction):
@@ -352,7 +488,11 @@ class Importer:
         remaining = self.amount_to_pay(invoice)
         if remaining <= 0:
             return self.queue(origin, transaction, 'invoice_closed')
+        self.payments[self.journal, transaction.kid, origin.amount].append(
+            origin)
+        self.counts['matched'] += 1
         origin.party = invoice.party
+        self.paying.add(invoice.id)
         applied = min(origin.amount, remaining)
         self.line(origin, applied, invoice.account, invoice.party, invoice)
         if origin.amount > applied:
@@ -361,9 +501,6 @@ class Importer:
                 origin, origin.amount - applied, invoice.account,
                 invoice.party)
         self.remaining[invoice.id] = remaining - applied
-        self.payments[self.journal, transaction.kid, origin.amount].append(
-            origin)
-        self.counts['matched'] += 1
 
     def amount_to_pay(self, invoice):
         "Return what is left to pay of invoice after this file's payments"
@@ -376,13 +513,19 @@ class Importer:
         "Post the origin to the unmatched account and queue it for staff"
         pool = Pool()
         Unmatched = pool.get('kontingent.payment.unmatched')
-        line = self.line(
-            origin, origin.amount, self.journal.kontingent_unmatched_account)
-        self.unmatched[line] = Unmatched(
+        unmatched = Unmatched(
             company=self.company, date=origin.date, amount=origin.amount,
             kid=transaction.kid, payer_account=transaction.debit_account,
             archive_reference=transaction.archive_reference, reason=reason,
             state='open')
+        if (self.in_bulk and origin.amount > 0
+                and transaction.kid not in self.reversed_kids):
+            self.bulk[id(origin.statement)].append((origin, None))
+            self.bulk_unmatched[id(origin)] = unmatched
+        else:
+            line = self.line(origin, origin.amount,
+                self.journal.kontingent_unmatched_account)
+            self.unmatched[line] = unmatched
         if origin.amount > 0:
             self.payments[
                 self.journal, transaction.kid, origin.amount].append(origin)
@@ -397,7 +540,7 @@ class Importer:
         if original is None:
             return self.queue(origin, transaction, 'unknown_reversal')
         if original.id is None:
-            original_lines = self.lines[original]
+            original_lines = self.lines[id(original)]
         else:
             original_lines = list(original.lines)
         settled = []
@@ -499,3 +642,9 @@ class Importer:
         self.ocr_file.unmatched = self.counts['unmatched']
         self.ocr_file.reversals = self.counts['reversals']
         self.ocr_file.save()
+
+
+def stored_values(record):
+    "Return the stored values of the record built in memory"
+    return {name: value for name, value in record._values._items()
+        if is_stored(record._fields[name])}

@@ -16,8 +16,9 @@ locked strict sequences.  Any other claim takes Tryton's own path.
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Cast, Literal, Select
 from sql.aggregate import Sum
-from sql.functions import Abs, CurrentTimestamp, Round
+from sql.functions import Abs, CurrentTimestamp, Function, Round
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -235,6 +236,40 @@ def insert_moves(company, invoices, invoice_ids, line_ids, amounts, today):
     return move_ids
 
 
+def post_moves(company, moves, today):
+    """Insert the moves of company built in memory with their lines, posted
+    on today as Move.post would; return their ids"""
+    pool = Pool()
+    Move = pool.get('account.move')
+    MoveLine = pool.get('account.move.line')
+    for period, journal in {(m.period, m.journal) for m in moves}:
+        MoveLine.check_journal_period_modify(period, journal)
+    for account in {l.account for m in moves for l in m.lines}:
+        if not account.type or account.closed or account.company != company:
+            raise PostError(gettext(
+                    'kontingent.msg_billing_account_not_usable',
+                    account=account.rec_name))
+    numbers = {}
+    by_sequence = defaultdict(list)
+    for move in moves:
+        by_sequence[move.period.move_sequence_used].append(move)
+    for sequence, numbered in by_sequence.items():
+        for move, number in zip(numbered, sequence.get_many(len(numbered))):
+            numbers[id(move)] = number
+    move_ids = insert(Move, moves, [{
+                'number': numbers[id(m)], 'post_date': today,
+                'state': 'posted',
+                } for m in moves])
+    lines, extra = [], []
+    for move, move_id in zip(moves, move_ids):
+        for line in move.lines:
+            lines.append(line)
+            extra.append({'move': move_id, 'state': 'valid'})
+    insert(MoveLine, lines, extra)
+    check_balanced(company, move_ids)
+    return move_ids
+
+
 def check_posting_allowed(company, invoices, periods):
     """What validating each move line would check: open journal periods,
     accounts of the company with a type and not closed"""
@@ -292,9 +327,15 @@ def is_stored(field):
         or isinstance(field, (fields.One2Many, fields.Many2Many)))
 
 
-def insert_rows(Model, rows):
+class Unnest(Function):
+    __slots__ = ()
+    _function = 'UNNEST'
+
+
+def insert_rows(Model, rows, written=False):
     """Insert rows of values completed with the model's defaults, as
-    ModelSQL.create would; return their ids"""
+    ModelSQL.create would, and as a later write leaves them if written;
+    return their ids"""
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     database = transaction.database
@@ -302,16 +343,31 @@ def insert_rows(Model, rows):
     if not rows:
         return []
     given = set().union(*rows)
+    in_every_row = set(rows[0]).intersection(*rows)
     stored = {name for name, field in Model._fields.items()
         if name not in BOOKKEEPING_COLUMNS and is_stored(field)}
     defaults = Model._clean_defaults(Model.default_get(
-            sorted(stored - given), with_rec_name=False))
+            sorted(stored - in_every_row), with_rec_name=False))
     names = sorted(given | set(defaults))
     columns = [getattr(table, n) for n in names] + [
         table.create_uid, table.create_date]
+    types = [Model._fields[n]._sql_type for n in names] + [
+        'INTEGER', 'TIMESTAMP']
+    bookkeeping = [transaction.user, CurrentTimestamp()]
+    if backend.name == 'postgresql':
+        # The time of the transaction, as CURRENT_TIMESTAMP is, sent with
+        # the other values
+        cursor.execute(*Select([Cast(CurrentTimestamp(), 'TIMESTAMP')]))
+        bookkeeping[1], = cursor.fetchone()
+    if written:
+        columns += [table.write_uid, table.write_date]
+        types += types[-2:]
+        bookkeeping *= 2
+    formats = [(n, Model._fields[n].sql_format, defaults.get(n))
+        for n in names]
     values = [
-        [Model._fields[n].sql_format(row.get(n, defaults.get(n)))
-            for n in names] + [transaction.user, CurrentTimestamp()]
+        [sql_format(row.get(n, default)) for n, sql_format, default in formats]
+        + bookkeeping
         for row in rows]
     ids = []
     if backend.name == 'postgresql':
@@ -321,9 +377,15 @@ def insert_rows(Model, rows):
                 transaction.connection, Model._table, count=len(sub_values))
             if len(sub_values) == 1:
                 sub_ids = [sub_ids]
+            # An array a column: a thousand rows of values as parameters
+            # take PostgreSQL longer to parse than to insert
+            arrays = [
+                Cast(Literal(list(column)),
+                    database.sql_type(type_).base + '[]')
+                for column, type_ in zip(zip(*sub_values), types)]
+            arrays.append(Cast(Literal(sub_ids), 'INTEGER[]'))
             cursor.execute(*table.insert(
-                    columns + [table.id],
-                    [v + [i] for v, i in zip(sub_values, sub_ids)]))
+                    columns + [table.id], Unnest(*arrays).select()))
             ids.extend(sub_ids)
     else:
         for row_values in values:

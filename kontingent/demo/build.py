@@ -333,6 +333,36 @@ class Builder:
             templates = Template.create(vlist)
         return {t.products[0].suffix_code: t.products[0] for t in templates}
 
+    def reminder_procedure(self, unit, xml_id, code, fee_name, amount):
+        """Return the shipped reminder procedure xml_id with the unit's fee
+        of amount on its letters to the member"""
+        Procedure = self.get('account.dunning.procedure')
+        Fee = self.get('account.dunning.fee')
+        Level = self.get('account.dunning.level')
+        Journal = self.get('account.journal')
+        ModelData = self.get('ir.model.data')
+        product = self.products(unit, [], [], extra=[{
+                    'name': fee_name,
+                    'type': 'service',
+                    'default_uom': ModelData.get_id('product', 'uom_unit'),
+                    'list_price': amount,
+                    'account_category': self.account_category.id,
+                    'products': [('create', [{'suffix_code': code}])],
+                    }])[code]
+        journal, = Journal.search([('code', '=', 'REV')], limit=1)
+        fee, = Fee.create([{
+                    'name': fee_name,
+                    'product': product.id,
+                    'journal': journal.id,
+                    'compute_method': 'list_price',
+                    }])
+        procedure = Procedure(ModelData.get_id('kontingent', xml_id))
+        with Transaction().set_context(company=unit.company.id):
+            Level.write([l for l in procedure.levels
+                    if l.reminder_kind not in {'hand_over', 'association'}],
+                {'fee': fee.id})
+        return procedure
+
     def statement_journal(self, company, account_number):
         """Give company a bank account with account_number and a statement
         journal for it, so that OCR Giro files to it can be imported"""
@@ -423,6 +453,8 @@ class Builder:
                     'products': [('create', [{'suffix_code': 'INNM'}])],
                     }])
         root.entry_fee_product = self.union_products['INNM']
+        root.dunning_procedure = self.reminder_procedure(
+            root, 'procedure_norway', 'PURR', "Purregebyr", Decimal('35'))
         root.save()
         self.union_rules(root)
         self.union_root = root
@@ -500,6 +532,9 @@ class Builder:
                     }])
         self.antenna_products = self.products(
             root, ANTENNA_TYPES, ANTENNA_ADDONS)
+        root.dunning_procedure = self.reminder_procedure(
+            root, 'procedure_denmark', 'RYKK', "Rykkergebyr", Decimal('100'))
+        root.save()
         PriceRule.create([{
                     'name': "Pensionistrabat grundpakke",
                     'sequence': 10, 'unit': root.id,

@@ -76,6 +76,7 @@ More information:
 import dataclasses
 import datetime
 import enum
+import functools
 import hashlib
 import re
 from decimal import Decimal
@@ -234,7 +235,8 @@ class Transmission:
             (a.total_amount for a in self.assignments), Decimal('0.00'))
 
 
-class _Field(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class _Field:
     "Positions start-end (1-based, as in the manual) of a record"
 
     start: int
@@ -247,15 +249,16 @@ class _Field(NamedTuple):
     kind: str = 'digits'
     fill: str | None = None
     optional: bool = False
+    # Worked out once, being read for every line
+    width: int = dataclasses.field(init=False)
+    # The content that stands for None
+    blank: str = dataclasses.field(init=False)
 
-    @property
-    def width(self):
-        return self.end - self.start + 1
-
-    @property
-    def blank(self):
-        "The content that stands for None"
-        return (' ' if self.kind in {'kid', 'text'} else '0') * self.width
+    def __post_init__(self):
+        width = self.end - self.start + 1
+        object.__setattr__(self, 'width', width)
+        object.__setattr__(self, 'blank',
+            (' ' if self.kind in {'kid', 'text'} else '0') * width)
 
 
 def _constant(start, end, label, value):
@@ -390,25 +393,46 @@ LAYOUTS = {
         AMOUNT_ITEM_3, ASSIGNMENT_END, TRANSMISSION_END]}
 
 
+# A file has few dates, each on many lines
+@functools.lru_cache(maxsize=1024)
+def _read_date(content):
+    return datetime.datetime.strptime(content, '%d%m%y').date()
+
+
+@functools.lru_cache(maxsize=1024)
+def _write_date(value):
+    return value.strftime('%d%m%y')
+
+
+# The value of a field's content by kind; each raises ValueError
+_CONVERTERS = {
+    'digits': str,
+    'code': str,
+    'number': int,
+    'type': lambda content: TransactionType(int(content)),
+    'date': _read_date,
+    'amount': lambda content: Decimal(int(content)).scaleb(-2),
+    'kid': lambda content: content.lstrip(' '),
+    'text': lambda content: content.rstrip(' '),
+    }
+
+
 def _read_value(field, content):
     "Return the value of the content of field, or raise ValueError"
     if field.optional and content == field.blank:
         return None
-    match field.kind:
-        case 'digits' | 'code':
-            return content
-        case 'number':
-            return int(content)
-        case 'type':
-            return TransactionType(int(content))
-        case 'date':
-            return datetime.datetime.strptime(content, '%d%m%y').date()
-        case 'amount':
-            return Decimal(int(content)).scaleb(-2)
-        case 'kid':
-            return content.lstrip(' ')
-        case 'text':
-            return content.rstrip(' ')
+    return _CONVERTERS[field.kind](content)
+
+
+# How each layout's fields are read, worked out once: a file has 20,000
+# lines for 10,000 payments
+_READ_STEPS = {
+    layout.name: [(
+            field.start - 1, field.end, field.pattern.fullmatch, field.key,
+            field.blank if field.optional else None,
+            _CONVERTERS[field.kind], field)
+        for field in layout.fields]
+    for layout in LAYOUTS.values()}
 
 
 class _Record(NamedTuple):
@@ -446,19 +470,19 @@ def _read_record(line, content):
             f"record type {content[6:8]!r} is not one of OCR giro "
             f"({', '.join(LAYOUTS)})", line)
     values = {}
-    for field in layout.fields:
-        part = content[field.start - 1:field.end]
+    for start, end, fullmatch, key, blank, convert, field in _READ_STEPS[
+            layout.name]:
+        part = content[start:end]
         try:
-            if not field.pattern.fullmatch(part):
+            if not fullmatch(part):
                 raise ValueError
-            value = _read_value(field, part)
+            if key:
+                values[key] = None if part == blank else convert(part)
         except ValueError:
             raise InvalidLine(
                 f"{layout.name}: positions {field.start}-{field.end} "
                 f"({field.label}) must be {field.expected}, not {part!r}",
                 line) from None
-        if field.key:
-            values[field.key] = value
     return _Record(layout, line, values)
 
 
@@ -639,7 +663,7 @@ def _write_value(field, value, where):
                 raise InvalidValue(
                     f"{where}: the {field.label} {value!r} is not a date "
                     f"from {_FIRST_YEAR} to {_LAST_YEAR}")
-            return value.strftime('%d%m%y')
+            return _write_date(value)
         case 'amount':
             if not isinstance(value, (Decimal, int)) or isinstance(
                     value, bool) or not Decimal(value).is_finite():

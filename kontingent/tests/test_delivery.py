@@ -259,7 +259,7 @@ class DeliveryTestCase(unittest.TestCase):
                 invoice.party.lang, = Lang.search([('code', '=', code)])
                 invoice.party.save()
                 delivery = Delivery.for_invoice(invoice, channel='email')
-                message = delivery.message()
+                message, = Delivery.messages([delivery])
                 self.assertTrue(message['Subject'].startswith(word))
                 body = message.get_body(('plain',)).get_content()
                 self.assertIn(invoice.kontingent_kid, body)

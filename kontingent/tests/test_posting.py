@@ -10,6 +10,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from ..demo.build import build
+from ..dunning import FeeDunningLevel as OwnFeeLevel
 from ..posting import insert_posted, is_stored, postable_in_bulk
 
 DATE = datetime.date(2026, 11, 25)
@@ -131,3 +132,54 @@ def rows(*records):
         if is_stored(f) and n not in IDENTITY]
     return [{n: v for n, v in r.items() if n in names}
         for r in Model.read([r.id for r in records], names)]
+
+
+class FeePostingTestCase(unittest.TestCase):
+    "Reminder fees posted in bulk"
+
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('kontingent')
+
+    @with_transaction()
+    def test_rows_as_tryton_posts_them(self):
+        "Bulk posting of fee moves writes the rows Tryton's posting writes"
+        pool = Pool()
+        Run = pool.get('kontingent.reminder.run')
+        Unit = pool.get('kontingent.unit')
+        FeeLevel = pool.get('account.dunning.fee.dunning_level')
+        Move = pool.get('account.move')
+        build(DATE, members=20, households=8, seed=3)
+        union, = Unit.search([('code', '=', 'DF')])
+        run = Run(company=union.company, date=DATE)
+        run.save()
+        Run.preview([run])
+        self.assertGreater(len(run.reminders), 2)
+        self.assertTrue(all(r.fee == 35 for r in run.reminders))
+        fees = FeeLevel.create([{
+                    'dunning': r.lines[0].dunning.id,
+                    'level': r.level.id,
+                    'amount': r.fee,
+                    'currency': r.currency.id,
+                    } for r in run.reminders])
+        with Transaction().set_context(
+                company=union.company.id, reminder_date=DATE):
+            fees = FeeLevel.browse(fees)
+            super(OwnFeeLevel, FeeLevel).process(fees)
+            tryton = Move.search([], order=[('id', 'ASC')])
+            FeeLevel.process(FeeLevel.browse(fees))
+        bulk = Move.search(
+            [('id', 'not in', [m.id for m in tryton])],
+            order=[('id', 'ASC')])
+        self.assertEqual(len(bulk), len(fees))
+        tryton = [m for m in tryton if m.origin in fees]
+        for expected, posted in zip(tryton, bulk):
+            self.assertEqual(posted.origin, expected.origin)
+            self.assertEqual(posted.state, 'posted')
+            self.assertNotEqual(posted.number, expected.number)
+            self.assertEqual(rows(posted), rows(expected))
+            self.assertEqual(
+                rows(*sorted(posted.lines, key=lambda l: l.debit)),
+                rows(*sorted(expected.lines, key=lambda l: l.debit)))
