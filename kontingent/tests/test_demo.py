@@ -60,7 +60,10 @@ class DemoTestCase(unittest.TestCase):
         User = pool.get('res.user')
         admin, = User.search([('login', '=', 'admin')])
         self.assertEqual(admin.company, union.company)
-        self.assertEqual(len(admin.companies), 2)
+        antenna, = Unit.search([('name', '=', "Antenneforeningen Demo")])
+        # Other test modules may leave a company of their own behind
+        self.assertLessEqual(
+            {union.company, antenna.company}, set(admin.companies))
         self.assertEqual(admin.company_filter, 'all')
 
         households = Party.search([
