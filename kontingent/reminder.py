@@ -397,7 +397,9 @@ class Reminder(ModelSQL, ModelView):
         groups = defaultdict(list)
         for dunning in dunnings:
             invoice = dunning.line.move.origin
-            unit = getattr(invoice, 'kontingent_unit', None)
+            if getattr(invoice, '__name__', None) != 'account.invoice':
+                invoice = None
+            unit = invoice.kontingent_unit if invoice else None
             groups[(dunning.party, unit)].append((dunning, invoice))
         paid = cls.unallocated_payments(run.company, {p for p, _ in groups})
         reminders, claims = [], []
@@ -426,8 +428,7 @@ class Reminder(ModelSQL, ModelView):
             for dunning, invoice in group:
                 lines.append(Line(
                         reminder=reminder, dunning=dunning,
-                        invoice=invoice if invoice.__name__ == (
-                            'account.invoice') else None,
+                        invoice=invoice,
                         level=dunning.level,
                         maturity_date=dunning.maturity_date,
                         amount=dunning.amount))
