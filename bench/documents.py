@@ -57,8 +57,10 @@ from billing import (  # noqa: E402
     create_run, drop_database, positive_int, set_up, stop_workers)
 
 # One member in twenty pays for another: bill this many more members than
-# invoices wanted, and some to spare
+# invoices wanted, and some to spare for the demo's households, which share
+# an invoice
 MEMBERS_PER_INVOICE = 1.06
+SPARE_MEMBERS = 50
 EMAIL_DOMAIN = 'bench.example.org'
 
 
@@ -345,7 +347,8 @@ def run(options, maildir):
     workers = 0 if sqlite else options.workers
     count = options.invoices
     started = time.perf_counter()
-    union_id = set_up(database, round(count * MEMBERS_PER_INVOICE) + 10)
+    union_id = set_up(
+        database, round(count * MEMBERS_PER_INVOICE) + SPARE_MEMBERS)
     try:
         in_transaction(database, all_on_paper)
         run_id = in_transaction(database, create_run, union_id)

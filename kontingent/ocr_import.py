@@ -4,11 +4,11 @@
 
 A file's payments are matched by KID to the open invoices of the payee
 units that own the assignment's account, and posted through Tryton's
-statements, whose validation pays and reconciles the invoices; those that
-pay an open invoice in full are posted in bulk with the same result
-(payment_posting.py).  Whatever matches no open invoice is posted to the
-journal's Unmatched Payments Account and queued for staff; a reversal
-undoes the payment it names.
+statements, whose validation pays and reconciles the invoices.  Whatever
+matches no open invoice is posted to the journal's Unmatched Payments
+Account and queued for staff; a reversal undoes the payment it names.
+The payments that pay an open invoice in full and those queued, nearly all
+of a file, are posted in bulk with the same result (payment_posting.py).
 """
 from collections import defaultdict
 from decimal import Decimal
@@ -173,8 +173,9 @@ class OCRFile(ModelSQL, ModelView):
 class Importer:
     """Turns the assignments of a transmission into statements
 
-    The payments that pay an open invoice in full are posted in bulk unless
-    in_bulk is False; the others through Tryton's statements."""
+    Unless in_bulk is False, the payments that pay an open invoice in full
+    and those queued as unmatched are posted in bulk (payment_posting.py);
+    the others through Tryton's statements."""
 
     def __init__(self, ocr_file, transmission, progress=None, in_bulk=True):
         pool = Pool()
@@ -519,6 +520,7 @@ class Importer:
             archive_reference=transaction.archive_reference, reason=reason,
             state='open')
         if (self.in_bulk and origin.amount > 0
+                and self.journal.currency == self.company.currency
                 and transaction.kid not in self.reversed_kids):
             self.bulk[id(origin.statement)].append((origin, None))
             self.bulk_unmatched[id(origin)] = unmatched

@@ -5,18 +5,22 @@
 Tryton posts a statement line by saving it through the ORM, creating its
 move and move lines, asking the invoice which lines the payment reconciles,
 reconciling them and, in a queued task, marking the invoice paid, each
-record validated field by field: about five payments a second.  Nearly all
-payments of an OCR Giro file are of one shape: in the company currency, to
-the KID of an open invoice with one line to pay and nothing paid on it yet,
-of exactly its amount.  For those the rows Tryton would write are inserted
-with one statement per table, with the same values
+record validated field by field: two to five payments a second.  Nearly
+all payments of an OCR Giro file are of one shape: in the company
+currency, to the KID of an open invoice with one line to pay and nothing
+paid on it yet, of exactly its amount.  For those the rows Tryton would
+write are inserted with one statement per table, with the same values
 (tests/test_payment_posting.py compares them row by row): the statement
-origin and line, the posted move with its receivable and bank lines, the
+line, the posted move with its receivable and bank lines, the
 reconciliation of the receivable line with the invoice's line to pay, the
 invoice's payment line and, once the statement is posted, the invoice's
-transition to paid.  The checks of posting are made once per statement:
-open period and journal, usable accounts, balanced moves, numbers from the
-locked strict sequence.  Any other payment takes Tryton's own path.
+transition to paid.  So are the payments that go to the unmatched queue as
+they are (a line to the Unmatched Payments Account).  The checks of
+validating and posting are made once per statement: open period and
+journal, usable accounts, balanced moves, totals, nothing pending, numbers
+from the locked strict sequence.  Partial payments, overpayments and
+reversals take Tryton's own path, and so do the payments a reversal of
+the same file may undo.
 """
 from collections import defaultdict, namedtuple
 from decimal import Decimal
@@ -39,7 +43,7 @@ from .posting import check_balanced, insert_rows
 CREATED_MODELS = [
     'account.statement.origin', 'account.statement.line', 'account.move',
     'account.move.line', 'account.move.reconciliation',
-    'account.invoice-account.move.line']
+    'account.invoice-account.move.line', 'kontingent.payment.unmatched']
 WRITTEN_MODELS = ['account.move.line', 'account.invoice']
 
 Claim = namedtuple(
@@ -186,18 +190,17 @@ def post_payments(statement, payments, today):
                 payments, move_ids)],
         written=True)
 
-    paying = [(claim, move_id, line_id)
-        for (_, _, claim), move_id, line_id in zip(
+    paying = [(origin, claim, move_id, line_id)
+        for (_, origin, claim), move_id, line_id in zip(
             payments, move_ids, line_ids)
         if claim]
     sequence = Configuration(1).get_multivalue(
         'reconciliation_sequence', company=company.id)
+    numbers = sequence.get_many(len(paying)) if paying else []
     reconciliation_ids = insert_rows(Reconciliation, [{
                 'company': company_id, 'number': number,
                 'date': max(origin.date, claim.date),
-                } for (_, origin, claim), number in zip(
-                [p for p in payments if p[2]],
-                sequence.get_many(len(paying)) if paying else [])])
+                } for (origin, claim, _, _), number in zip(paying, numbers)])
 
     # The statement lines' move lines first, the bank lines after: each
     # move lists its lines in the order Tryton creates them
@@ -206,7 +209,7 @@ def post_payments(statement, payments, today):
                 'party': claim.party, 'debit': 0, 'credit': claim.amount,
                 'origin': f'account.statement.line,{line_id}',
                 'reconciliation': reconciliation_id, 'state': 'valid',
-                } for (claim, move_id, line_id), reconciliation_id in zip(
+                } for (_, claim, move_id, line_id), reconciliation_id in zip(
                 paying, reconciliation_ids)],
         written=True)
     insert_rows(MoveLine, [{
@@ -223,10 +226,10 @@ def post_payments(statement, payments, today):
                 } for (_, origin, _), move_id in zip(payments, move_ids)])
     check_balanced(company, move_ids)
 
-    reconcile([claim.line for claim, _, _ in paying], reconciliation_ids)
+    reconcile([claim.line for _, claim, _, _ in paying], reconciliation_ids)
     insert_rows(PaymentLine, [
             {'invoice': claim.invoice, 'line': line_id}
-            for (claim, _, _), line_id in zip(paying, paying_ids)])
+            for (_, claim, _, _), line_id in zip(paying, paying_ids)])
     forget([MoveLine, pool.get('account.invoice')])
     return line_ids
 

@@ -1,10 +1,13 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import csv
 import doctest
+import io
 import os
 import re
 import tempfile
 import unittest
+from collections import Counter
 
 from ..demo import payments
 from .test_demo import DATE, run_command
@@ -43,6 +46,37 @@ class ImportOCRCommandTestCase(unittest.TestCase):
                 f"transmission 0000001: {sent} payments, {paid} matched, "
                 "2 unmatched, 0 reversals", result.stdout)
             self.assertIn("Matching payments", result.stderr)
+
+            # The overview shows the claims the file paid, the others
+            # overdue
+            result = run_command(
+                'receivables', '-d', 'demo', '--unit', 'DF',
+                '--as-of', DATE.isoformat(), config=config)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            rows = list(csv.DictReader(io.StringIO(result.stdout)))
+            self.assertEqual(
+                Counter((r['status'], r['last_payment_date']) for r in rows),
+                {('paid', DATE.isoformat()): paid,
+                    ('overdue', ''): claims - paid})
+            self.assertTrue(all(
+                    r['currency'] == 'NOK' and r['days_overdue'] for r in rows
+                    if r['status'] == 'overdue'))
+            overview = os.path.join(directory, 'receivables.csv')
+            result = run_command(
+                'receivables', '-d', 'demo', '--unit', 'DF',
+                '--as-of', DATE.isoformat(), '--csv', overview,
+                config=config)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(
+                result.stdout, f"{overview}: {len(rows)} invoices\n")
+            with open(overview, newline='', encoding='utf-8') as file:
+                self.assertEqual(list(csv.DictReader(file)), rows)
+            result = run_command(
+                'receivables', '-d', 'demo', '--unit', 'NOPE',
+                config=config)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("no units have the code or name 'NOPE'",
+                result.stderr)
 
             # The open claims left are the ones the file did not pay
             again = os.path.join(directory, 'ocr-2.txt')

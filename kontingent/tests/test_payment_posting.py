@@ -55,7 +55,8 @@ class PaymentPostingTestCase(unittest.TestCase):
         union = bill(build(DATE, members=40, households=0, seed=3).union_root)
 
         # Two sets of claims of the same amounts, each paid by a file with
-        # full, partial, over-, double and unknown payments
+        # full, partial, over-, double and unknown payments and a payment
+        # the file reverses
         by_amount = defaultdict(list)
         for invoice in Invoice.search([
                     ('kontingent_unit', '=', union.id),
@@ -63,27 +64,33 @@ class PaymentPostingTestCase(unittest.TestCase):
                     ('state', '=', 'posted'),
                     ], order=[('id', 'ASC')]):
             by_amount[invoice.total_amount].append(invoice)
-        pairs = [i[:2] for i in by_amount.values() if len(i) >= 2][:5]
-        self.assertEqual(len(pairs), 5)
+        pairs = [i[:2] for i in by_amount.values() if len(i) >= 2][:6]
+        self.assertEqual(len(pairs), 6)
         imports = []
         for number, claims in enumerate(zip(*pairs), start=1):
-            full, partly, over, twice, once_more = claims
+            full, partly, over, twice, once_more, undone = claims
             payments = [(i.kontingent_kid, i.total_amount) for i in [
-                    full, partly, over, twice, once_more, twice]]
+                    full, partly, over, twice, once_more, twice, undone]]
             payments[1] = (partly.kontingent_kid, Decimal('100.00'))
             payments[2] = (over.kontingent_kid, over.total_amount + 50)
             payments += choose_payments(
                 [], 0, 1, union.kid_algorithm, union.kid_length,
                 random.Random(number))
             payments[-1] = (payments[-1][0], Decimal('75.00'))
-            data = payment_file(
-                payments, number=f'000000{number}',
-                data_recipient='00010200', agreement_id='000000001',
-                account=union.account_number, date=PAID_ON)
+            transmission = ocr_giro.parse(payment_file(
+                    payments, number=f'000000{number}',
+                    data_recipient='00010200', agreement_id='000000001',
+                    account=union.account_number, date=PAID_ON))
+            transactions = transmission.assignments[0].transactions
+            transactions.append(ocr_giro.Transaction(
+                    type=ocr_giro.TransactionType.REVERSING_WITH_KID,
+                    number=len(transactions) + 1, nets_date=PAID_ON,
+                    amount=undone.total_amount, kid=undone.kontingent_kid,
+                    archive_reference='000000099', bank_date=PAID_ON))
+            data = ocr_giro.serialise(transmission).encode('iso-8859-1')
             log_start = len(Transaction().log_records)
             importer = import_file(
-                union.company, data.encode('iso-8859-1'),
-                in_bulk=number == 2)
+                union.company, data, in_bulk=number == 2)
             # The worker processes the invoices of the reconciliations
             # made through the ORM
             for task in Queue.search([('dequeued_at', '=', None)]):
@@ -129,14 +136,18 @@ class PaymentPostingTestCase(unittest.TestCase):
 
         self.assertEqual(
             [i.state for i in bulk_claims],
-            ['paid', 'posted', 'paid', 'paid', 'paid'])
+            ['paid', 'posted', 'paid', 'paid', 'paid', 'posted'])
+        self.assertEqual(bulk_claims[-1].amount_to_pay,
+            bulk_claims[-1].total_amount)
         self.assertEqual(bulk_claims[1].amount_to_pay,
             bulk_claims[1].total_amount - 100)
         moves = [r for r in bulk_records if r.__name__ == 'account.move']
         self.assertTrue(all(m.state == 'posted' for m in moves))
         self.assertEqual(len({m.number for m in moves}), len(moves))
-        self.assertEqual(bulk.kontingent_ocr_file.matched, 5)
-        self.assertEqual(bulk.kontingent_ocr_file.unmatched, 2)
+        ocr_file = bulk.kontingent_ocr_file
+        self.assertEqual(
+            (ocr_file.matched, ocr_file.unmatched, ocr_file.reversals),
+            (6, 2, 1))
 
 
 def bill(union):
