@@ -63,16 +63,32 @@ def positive_int(text):
     return value
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--members', type=positive_int, default=10_000)
+def add_database_arguments(parser, workers_help):
+    "Add the --database-uri and --workers options every bench takes"
     parser.add_argument(
         '--database-uri', default='sqlite://',
         help="e.g. postgresql://postgres@127.0.0.1:5433/ (default: SQLite "
         "in a temporary directory)")
     parser.add_argument(
-        '--workers', type=positive_int, default=2,
-        help="trytond-worker processes on PostgreSQL (default: 2)")
+        '--workers', type=positive_int, default=2, help=workers_help)
+
+
+def optimise():
+    """Run the bench again with Python's -O unless it already runs so
+
+    As in production (doc/performance.rst): trytond's assertions cost a
+    third of the time.  The processes the bench starts inherit it.
+    """
+    if not sys.flags.optimize:
+        os.environ['PYTHONOPTIMIZE'] = '1'
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--members', type=positive_int, default=10_000)
+    add_database_arguments(
+        parser, "trytond-worker processes on PostgreSQL (default: 2)")
     parser.add_argument(
         '--baseline-members', type=positive_int, default=200,
         help="members invoiced by sale_subscription (default: 200; "
@@ -326,6 +342,27 @@ def bill_in_process(database, run_id, in_transaction):
     in_transaction(database, finish, run_id)
 
 
+def bill_members(database, members, workers, prepare=None):
+    """Build the union with members in a new database and bill them all by
+    a run, with workers on PostgreSQL (none: in this process); return the
+    ids of the union and of the run
+
+    prepare, if given, is called in a transaction of its own before the
+    run."""
+    from trytond.modules.kontingent.cli import in_transaction
+
+    union_id = set_up(database, members)
+    if prepare:
+        in_transaction(database, prepare)
+    run_id = in_transaction(database, create_run, union_id)
+    in_transaction(database, calculate, run_id)
+    if workers:
+        bill_with_workers(database, run_id, workers, in_transaction)
+    else:
+        bill_in_process(database, run_id, in_transaction)
+    return union_id, run_id
+
+
 def baseline(options):
     "Return the invoices per second of the sale_subscription baseline"
     command = [sys.executable, os.path.join(HERE, 'subscription_baseline.py'),
@@ -340,11 +377,7 @@ def baseline(options):
 
 def main(argv=None):
     options = build_parser().parse_args(argv)
-    if not sys.flags.optimize:
-        # As in production (doc/performance.rst): trytond's assertions
-        # cost a third of the time; the workers and the baseline inherit it
-        os.environ['PYTHONOPTIMIZE'] = '1'
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+    optimise()
     with tempfile.TemporaryDirectory() as directory:
         configure_trytond(options.database_uri, directory)
         return run(options)

@@ -53,8 +53,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from billing import (  # noqa: E402
-    bill_in_process, bill_with_workers, calculate, configure_trytond,
-    create_run, drop_database, positive_int, set_up, stop_workers)
+    add_database_arguments, bill_members, configure_trytond, drop_database,
+    optimise, positive_int, stop_workers)
 
 # One member in twenty pays for another: bill this many more members than
 # invoices wanted, and some to spare for the demo's households, which share
@@ -67,15 +67,10 @@ EMAIL_DOMAIN = 'bench.example.org'
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--invoices', type=positive_int, default=1_000)
-    parser.add_argument(
-        '--database-uri', default='sqlite://',
-        help="e.g. postgresql://postgres@127.0.0.1:5433/ (default: SQLite "
-        "in a temporary directory)")
-    parser.add_argument(
-        '--workers', type=positive_int, default=2,
-        help="trytond-worker processes billing the invoices and sending "
-        "the e-mails on PostgreSQL (default: 2; 0 runs both in this "
-        "process)")
+    add_database_arguments(
+        parser, "trytond-worker processes billing the invoices and "
+        "sending the e-mails on PostgreSQL (default: 2; 0 runs both in "
+        "this process)")
     return parser
 
 
@@ -320,11 +315,7 @@ def check_mailbox(maildir, expected):
 
 def main(argv=None):
     options = build_parser().parse_args(argv)
-    if not sys.flags.optimize:
-        # As in production (doc/performance.rst): trytond's assertions
-        # cost a third of the time; the workers inherit it
-        os.environ['PYTHONOPTIMIZE'] = '1'
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+    optimise()
     with tempfile.TemporaryDirectory() as directory:
         maildir = os.path.join(directory, 'maildir')
         port = free_port()
@@ -347,16 +338,10 @@ def run(options, maildir):
     workers = 0 if sqlite else options.workers
     count = options.invoices
     started = time.perf_counter()
-    union_id = set_up(
-        database, round(count * MEMBERS_PER_INVOICE) + SPARE_MEMBERS)
     try:
-        in_transaction(database, all_on_paper)
-        run_id = in_transaction(database, create_run, union_id)
-        in_transaction(database, calculate, run_id)
-        if workers:
-            bill_with_workers(database, run_id, workers, in_transaction)
-        else:
-            bill_in_process(database, run_id, in_transaction)
+        _, run_id = bill_members(database,
+            round(count * MEMBERS_PER_INVOICE) + SPARE_MEMBERS, workers,
+            prepare=all_on_paper)
         invoice_ids = in_transaction(
             database, choose_invoices, run_id, count)
         if len(invoice_ids) < count:

@@ -43,8 +43,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from billing import (  # noqa: E402
-    TODAY, bill_in_process, bill_with_workers, calculate, configure_trytond,
-    create_run, drop_database, positive_int, set_up)
+    TODAY, add_database_arguments, bill_members, configure_trytond,
+    drop_database, optimise, positive_int)
 
 PAYMENT_DATE = TODAY + datetime.timedelta(days=20)
 # One member in twenty pays for another: bill this many more members than
@@ -57,14 +57,9 @@ UNKNOWN_SHARE = 0.01
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--payments', type=positive_int, default=10_000)
-    parser.add_argument(
-        '--database-uri', default='sqlite://',
-        help="e.g. postgresql://postgres@127.0.0.1:5433/ (default: SQLite "
-        "in a temporary directory)")
-    parser.add_argument(
-        '--workers', type=positive_int, default=2,
-        help="trytond-worker processes billing the invoices on PostgreSQL "
-        "(default: 2)")
+    add_database_arguments(
+        parser, "trytond-worker processes billing the invoices on "
+        "PostgreSQL (default: 2)")
     parser.add_argument(
         '--profile', metavar='FILE',
         help="write a cProfile of the import (all three phases) to FILE")
@@ -136,11 +131,7 @@ def check(kids, unknown):
 
 def main(argv=None):
     options = build_parser().parse_args(argv)
-    if not sys.flags.optimize:
-        # As in production (doc/performance.rst): trytond's assertions
-        # cost a third of the time; the workers inherit it
-        os.environ['PYTHONOPTIMIZE'] = '1'
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+    optimise()
     with tempfile.TemporaryDirectory() as directory:
         configure_trytond(options.database_uri, directory)
         return run(options)
@@ -158,15 +149,9 @@ def run(options):
     sqlite = options.database_uri.startswith('sqlite')
     started = time.perf_counter()
     members = round(options.payments * MEMBERS_PER_INVOICE) + 10
-    union_id = set_up(database, members)
     try:
-        run_id = in_transaction(database, create_run, union_id)
-        in_transaction(database, calculate, run_id)
-        if sqlite or not options.workers:
-            bill_in_process(database, run_id, in_transaction)
-        else:
-            bill_with_workers(
-                database, run_id, options.workers, in_transaction)
+        union_id, _ = bill_members(
+            database, members, 0 if sqlite else options.workers)
         claims, company_id, algorithm, length, account = in_transaction(
             database, open_claims, union_id, options.payments)
         if len(claims) < options.payments:
