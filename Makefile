@@ -10,9 +10,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tryton names cached test databases after the modules only: key the cache
 # on the module's content so that a changed module never meets a stale one.
-MODULE_HASH = $(shell find kontingent -path kontingent/tests -prune -o \
-	-type f \( -name '*.py' -o -name '*.xml' -o -name '*.cfg' \
-	-o -name '*.po' \) -print | sort | xargs cat | sha1sum | cut -c1-12)
+MODULE_FIND = find kontingent -path kontingent/tests -prune -o -type f \
+	\( -name '*.py' -o -name '*.xml' -o -name '*.cfg' -o -name '*.po' \
+	-o -name '*.html' \)
+MODULE_FILES = $(shell $(MODULE_FIND) -print)
+MODULE_HASH = $(shell $(MODULE_FIND) -print | sort | xargs cat | sha1sum \
+	| cut -c1-12)
 TEST_CACHE = var/db-cache/$(MODULE_HASH)
 
 .PHONY: run install sao demo test test-sqlite test-postgresql screenshots clean
@@ -57,10 +60,24 @@ $(WEB)/.linked: node_modules/.installed
 	ln -sfn $(CURDIR)/node_modules $(WEB)/node_modules
 	touch $@
 
-demo: var/$(DEMO_DB).sqlite
+demo: var/$(DEMO_DB).updated
 
 var/$(DEMO_DB).sqlite: | install
 	$(BIN)/kontingent -c $(CONFIG) demo --database $(DEMO_DB)
+	touch var/$(DEMO_DB).updated
+
+# A demo database built by an older version of the module is updated as
+# trytond-admin updates a production database, new dependencies activated.
+# Make cannot see that the build above has just written the stamp: the
+# recipe looks again.
+var/$(DEMO_DB).updated: $(MODULE_FILES) $(VENV)/.installed \
+		| var/$(DEMO_DB).sqlite
+	if [ ! -e $@ ] || [ -n "$$($(MODULE_FIND) -newer $@ -print)" ] \
+			|| [ $(VENV)/.installed -nt $@ ]; then \
+		$(BIN)/trytond-admin -c $(CONFIG) -d $(DEMO_DB) -u kontingent \
+			--activate-dependencies; \
+	fi
+	touch $@
 
 test: test-sqlite
 
@@ -86,4 +103,4 @@ screenshots: sao
 	node doc/screenshots.js
 
 clean:
-	rm -rf var/$(DEMO_DB).sqlite* var/db-cache
+	rm -rf var/$(DEMO_DB).sqlite* var/$(DEMO_DB).updated var/db-cache
