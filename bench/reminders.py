@@ -8,12 +8,12 @@ billed by a billing run for the coming year and left unpaid (not timed).
 Fifteen days after the due date a reminder run is timed in its two phases,
 as `kontingent remind` runs them:
 
-1. preview: create the dunnings of the overdue claims (Tryton's
-   account_dunning) and group them into one letter per payer, with the
-   payments not yet allocated;
-2. send: process the dunnings, post one fee move per letter, in
-   transactions of kontingent.reminder.BATCH_SIZE letters, and finish the
-   run.
+1. preview: generate the dunnings of the overdue claims (account_dunning's
+   dunnings, generated in bulk) and group them into one letter per payer,
+   with the payments not yet allocated;
+2. send: process the dunnings, post one fee move per letter, log the
+   letters' deliveries, in transactions of kontingent.reminder.BATCH_SIZE
+   letters, and finish the run.
 
 It checks that every overdue payer got one letter with one fee.  From the
 top of the repository:
@@ -37,8 +37,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from billing import (  # noqa: E402
-    TODAY, bill_in_process, bill_with_workers, calculate, configure_trytond,
-    create_run, drop_database, positive_int, set_up)
+    TODAY, add_database_arguments, bill_members, configure_trytond,
+    drop_database, optimise, positive_int)
 
 # The billing run's claims fall due 30 days after TODAY; Norwegian
 # reminders go 14 days after that at the earliest
@@ -53,13 +53,8 @@ def build_parser():
     parser.add_argument(
         '--members', type=positive_int, default=20_000,
         help="overdue members to remind (default: %(default)s)")
-    parser.add_argument(
-        '--database-uri', default='sqlite://',
-        help="e.g. postgresql://postgres@127.0.0.1:5433/ (default: SQLite "
-        "in a temporary directory)")
-    parser.add_argument(
-        '--workers', type=positive_int, default=2,
-        help="trytond-worker processes billing on PostgreSQL (default: 2)")
+    add_database_arguments(parser,
+        "trytond-worker processes billing on PostgreSQL (default: 2)")
     return parser
 
 
@@ -128,10 +123,7 @@ def check(run_id):
 
 def main(argv=None):
     options = build_parser().parse_args(argv)
-    if not sys.flags.optimize:
-        # As in production (doc/performance.rst); the workers inherit it
-        os.environ['PYTHONOPTIMIZE'] = '1'
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+    optimise()
     with tempfile.TemporaryDirectory() as directory:
         configure_trytond(options.database_uri, directory)
         return run(options)
@@ -144,15 +136,9 @@ def run(options):
     sqlite = options.database_uri.startswith('sqlite')
     started = time.perf_counter()
     members = round(options.members * MEMBERS_PER_INVOICE) + 10
-    union_id = set_up(database, members)
     try:
-        billing_run = in_transaction(database, create_run, union_id)
-        in_transaction(database, calculate, billing_run)
-        if sqlite or not options.workers:
-            bill_in_process(database, billing_run, in_transaction)
-        else:
-            bill_with_workers(
-                database, billing_run, options.workers, in_transaction)
+        union_id, _ = bill_members(
+            database, members, 0 if sqlite else options.workers)
         company_id = in_transaction(database, company_of, union_id)
         print(f"set-up: {members} members billed in "
             f"{time.perf_counter() - started:.0f} s (not timed)")

@@ -237,35 +237,39 @@ def insert_moves(company, invoices, invoice_ids, line_ids, amounts, today):
 
 
 def post_moves(company, moves, today):
-    """Insert the moves of company built in memory with their lines, posted
-    on today as Move.post would; return their ids"""
+    """Insert the moves of company, rows of values each with the rows of
+    its lines under 'lines', posted on today as Move.post would; return
+    their ids"""
     pool = Pool()
+    Account = pool.get('account.account')
     Move = pool.get('account.move')
     MoveLine = pool.get('account.move.line')
-    for period, journal in {(m.period, m.journal) for m in moves}:
+    for period, journal in {(m['period'], m['journal']) for m in moves}:
         MoveLine.check_journal_period_modify(period, journal)
-    for account in {l.account for m in moves for l in m.lines}:
+    for account in Account.browse(
+            {int(l['account']) for m in moves for l in m['lines']}):
         if not account.type or account.closed or account.company != company:
             raise PostError(gettext(
                     'kontingent.msg_billing_account_not_usable',
                     account=account.rec_name))
-    numbers = {}
+    by_period = defaultdict(list)
+    for index, move in enumerate(moves):
+        by_period[move['period']].append(index)
     by_sequence = defaultdict(list)
-    for move in moves:
-        by_sequence[move.period.move_sequence_used].append(move)
-    for sequence, numbered in by_sequence.items():
-        for move, number in zip(numbered, sequence.get_many(len(numbered))):
-            numbers[id(move)] = number
-    move_ids = insert(Move, moves, [{
-                'number': numbers[id(m)], 'post_date': today,
+    for period, indexes in by_period.items():
+        by_sequence[period.move_sequence_used].extend(indexes)
+    numbers = {}
+    for sequence, indexes in by_sequence.items():
+        numbers.update(
+            zip(sorted(indexes), sequence.get_many(len(indexes))))
+    move_ids = insert_rows(Move, [
+            {n: v for n, v in move.items() if n != 'lines'} | {
+                'number': numbers[index], 'post_date': today,
                 'state': 'posted',
-                } for m in moves])
-    lines, extra = [], []
-    for move, move_id in zip(moves, move_ids):
-        for line in move.lines:
-            lines.append(line)
-            extra.append({'move': move_id, 'state': 'valid'})
-    insert(MoveLine, lines, extra)
+                } for index, move in enumerate(moves)])
+    insert_rows(MoveLine, [line | {'move': move_id, 'state': 'valid'}
+            for move, move_id in zip(moves, move_ids)
+            for line in move['lines']])
     check_balanced(company, move_ids)
     return move_ids
 
@@ -348,10 +352,13 @@ def insert_rows(Model, rows, written=False):
         if name not in BOOKKEEPING_COLUMNS and is_stored(field)}
     defaults = Model._clean_defaults(Model.default_get(
             sorted(stored - in_every_row), with_rec_name=False))
-    names = sorted(given | set(defaults))
-    columns = [getattr(table, n) for n in names] + [
+    # The columns no row gives take their default: formatted once and sent
+    # once rather than in an array
+    varying = sorted(given)
+    fixed = sorted(set(defaults) - given)
+    columns = [getattr(table, n) for n in varying + fixed] + [
         table.create_uid, table.create_date]
-    types = [Model._fields[n]._sql_type for n in names] + [
+    types = [Model._fields[n]._sql_type for n in varying + fixed] + [
         'INTEGER', 'TIMESTAMP']
     bookkeeping = [transaction.user, CurrentTimestamp()]
     if backend.name == 'postgresql':
@@ -364,13 +371,15 @@ def insert_rows(Model, rows, written=False):
         types += types[-2:]
         bookkeeping *= 2
     formats = [(n, Model._fields[n].sql_format, defaults.get(n))
-        for n in names]
+        for n in varying]
+    constants = [Model._fields[n].sql_format(defaults.get(n))
+        for n in fixed] + bookkeeping
     values = [
         [sql_format(row.get(n, default)) for n, sql_format, default in formats]
-        + bookkeeping
         for row in rows]
     ids = []
     if backend.name == 'postgresql':
+        sql_types = [database.sql_type(t).base for t in types]
         for sub_values in grouped_slice(values, 1000):
             sub_values = list(sub_values)
             sub_ids = database.nextid(
@@ -379,17 +388,19 @@ def insert_rows(Model, rows, written=False):
                 sub_ids = [sub_ids]
             # An array a column: a thousand rows of values as parameters
             # take PostgreSQL longer to parse than to insert
-            arrays = [
-                Cast(Literal(list(column)),
-                    database.sql_type(type_).base + '[]')
-                for column, type_ in zip(zip(*sub_values), types)]
-            arrays.append(Cast(Literal(sub_ids), 'INTEGER[]'))
+            select = [
+                Unnest(Cast(Literal(list(column)), sql_type + '[]'))
+                for column, sql_type in zip(zip(*sub_values), sql_types)]
+            select += [Cast(Literal(value), sql_type)
+                for value, sql_type in zip(
+                    constants, sql_types[len(varying):])]
+            select.append(Unnest(Cast(Literal(sub_ids), 'INTEGER[]')))
             cursor.execute(*table.insert(
-                    columns + [table.id], Unnest(*arrays).select()))
+                    columns + [table.id], Select(select)))
             ids.extend(sub_ids)
     else:
         for row_values in values:
-            cursor.execute(*table.insert(columns, [row_values]))
+            cursor.execute(*table.insert(columns, [row_values + constants]))
             ids.append(database.lastid(cursor))
     # As ModelSQL.create: the transaction may lock what it created
     transaction.create_records[Model.__name__].extend(ids)

@@ -3,7 +3,7 @@
 import csv
 import datetime
 import io
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from decimal import Decimal
 
 from sql import Literal
@@ -19,10 +19,17 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import reminder_law
+from .dunning import create_rows, write_each, write_values
 from .exceptions import ReminderError
 
 # Letters sent per transaction
 BATCH_SIZE = 500
+
+Claim = namedtuple('Claim', [
+        'dunning', 'party', 'invoice', 'unit', 'level', 'maturity_date',
+        'amount'])
+Claim.__doc__ = """The dunning of a claim with what its letter shows: ids of
+the payer, invoice, the invoice's unit and level"""
 
 HAND_OVER_COLUMNS = [
     'recipient', 'unit', 'member_number', 'name', 'street', 'postal_code',
@@ -287,17 +294,25 @@ class ReminderRun(Workflow, ModelSQL, ModelView):
     def batches(self):
         """Yield the letters not sent in lists of BATCH_SIZE: one
         transaction each lets a stopped run be resumed"""
-        for batch in grouped_slice(
-                [r for r in self.reminders if r.state == 'draft'],
-                BATCH_SIZE):
+        pool = Pool()
+        Reminder = pool.get('kontingent.reminder')
+        drafts = Reminder.search([
+                ('run', '=', self.id),
+                ('state', '=', 'draft'),
+                ])
+        for batch in grouped_slice(drafts, BATCH_SIZE):
             yield list(batch)
 
     def hand_over_csv(self):
         "Return the CSV of the claims handed over, or None"
+        pool = Pool()
+        Reminder = pool.get('kontingent.reminder')
         rows = []
-        for reminder in self.reminders:
-            if reminder.kind in reminder_law.FINAL_KINDS:
-                rows.extend(reminder.hand_over_rows())
+        for reminder in Reminder.search([
+                    ('run', '=', self.id),
+                    ('kind', 'in', list(reminder_law.FINAL_KINDS)),
+                    ]):
+            rows.extend(reminder.hand_over_rows())
         if not rows:
             return None
         out = io.StringIO()
@@ -393,51 +408,100 @@ class Reminder(ModelSQL, ModelView):
         highest level among them"""
         pool = Pool()
         Dunning = pool.get('account.dunning')
+        Level = pool.get('account.dunning.level')
         Line = pool.get('kontingent.reminder.line')
+        Party = pool.get('party.party')
+        claims = cls.claims_of(dunnings)
         groups = defaultdict(list)
         for dunning in dunnings:
-            invoice = dunning.line.move.origin
-            if getattr(invoice, '__name__', None) != 'account.invoice':
-                invoice = None
-            unit = invoice.kontingent_unit if invoice else None
-            groups[(dunning.party, unit)].append((dunning, invoice))
-        paid = cls.unallocated_payments(run.company, {p for p, _ in groups})
-        reminders, claims = [], []
+            claim = claims[dunning.id]
+            groups[(claim.party, claim.unit)].append(claim)
+        paid = cls.unallocated_payments(
+            run.company, Party.browse({p for p, _ in groups}))
+        levels = {l.id: l for l in Level.browse(
+                {c.level for g in groups.values() for c in g})}
+        rank = {i: l.procedure.levels.index(l) for i, l in levels.items()}
+        fees = {i: l.fee_amount for i, l in levels.items()}
+        company, currency = run.company.id, run.company.currency.id
+        letters, letter_claims = [], []
         for (party, unit), group in groups.items():
-            overdue = sum(d.amount for d, _ in group)
-            unallocated = paid.get(party.id, Decimal(0))
+            overdue = sum(c.amount for c in group)
+            unallocated = paid.get(party, Decimal(0))
             if overdue <= unallocated:
                 continue
-            level = max((d.level for d, _ in group),
-                key=lambda l: l.procedure.levels.index(l))
+            level = levels[max((c.level for c in group), key=rank.get)]
             final = level.reminder_kind in reminder_law.FINAL_KINDS
-            reminders.append(cls(
-                    run=run, company=run.company, party=party, unit=unit,
-                    level=level, kind=level.reminder_kind, date=run.date,
-                    payment_deadline=(None if final else
+            letters.append({
+                    'run': run.id, 'company': company, 'party': party,
+                    'unit': unit, 'level': level.id,
+                    'kind': level.reminder_kind, 'date': run.date,
+                    'payment_deadline': (None if final else
                         run.date + datetime.timedelta(
                             days=level.payment_days)),
-                    currency=run.company.currency,
-                    paid=unallocated,
-                    fee=(Decimal(0) if final else level.fee_amount)))
-            claims.append(group)
-        cls.save(reminders)
-        lines = []
-        to_write = []
-        for reminder, group in zip(reminders, claims):
-            for dunning, invoice in group:
-                lines.append(Line(
-                        reminder=reminder, dunning=dunning,
-                        invoice=invoice,
-                        level=dunning.level,
-                        maturity_date=dunning.maturity_date,
-                        amount=dunning.amount))
-            to_write.extend(([d for d, _ in group], {
-                        'reminder': reminder.id}))
-        Line.save(lines)
-        if to_write:
-            Dunning.write(*to_write)
-        return reminders
+                    'currency': currency,
+                    'paid': unallocated,
+                    'fee': Decimal(0) if final else fees[level.id],
+                    })
+            letter_claims.append(group)
+        letter_ids = create_rows(cls, letters)
+        create_rows(Line, [{
+                    'reminder': letter_id, 'dunning': claim.dunning,
+                    'invoice': claim.invoice, 'level': claim.level,
+                    'maturity_date': claim.maturity_date,
+                    'amount': claim.amount,
+                    } for letter_id, group in zip(letter_ids, letter_claims)
+                for claim in group])
+        write_each(Dunning, 'reminder', {claim.dunning: letter_id
+                for letter_id, group in zip(letter_ids, letter_claims)
+                for claim in group})
+        return cls.browse(letter_ids)
+
+    @classmethod
+    def claims_of(cls, dunnings):
+        """Return by dunning id the claim of each dunning, read in bulk:
+        its payer, invoice and the invoice's unit, level, due date and
+        amount"""
+        pool = Pool()
+        Dunning = pool.get('account.dunning')
+        Invoice = pool.get('account.invoice')
+        Move = pool.get('account.move')
+        MoveLine = pool.get('account.move.line')
+        dunning = Dunning.__table__()
+        line = MoveLine.__table__()
+        move = Move.__table__()
+        invoice = Invoice.__table__()
+        cursor = Transaction().connection.cursor()
+        rows, units = [], {}
+        for sub_ids in grouped_slice(
+                [d.id for d in dunnings], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*dunning
+                .join(line, condition=dunning.line == line.id)
+                .join(move, condition=line.move == move.id)
+                .select(dunning.id, line.party, move.origin, dunning.level,
+                    line.maturity_date, line.debit, line.credit,
+                    where=fields.SQL_OPERATORS['in'](
+                        dunning.id, list(sub_ids))))
+            for dunning_id, party, origin, *values in cursor:
+                model, _, invoice_id = (origin or '').partition(',')
+                invoice_id = (int(invoice_id)
+                    if model == Invoice.__name__ else None)
+                if invoice_id:
+                    units[invoice_id] = None
+                rows.append((dunning_id, party, invoice_id, *values))
+        for sub_ids in grouped_slice(list(units), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*invoice.select(
+                    invoice.id, invoice.kontingent_unit,
+                    where=fields.SQL_OPERATORS['in'](
+                        invoice.id, list(sub_ids))))
+            units.update(cursor)
+        return {
+            dunning_id: Claim(
+                dunning=dunning_id, party=party, invoice=invoice_id,
+                unit=units.get(invoice_id), level=level,
+                maturity_date=maturity_date,
+                amount=Decimal(str(debit)) - Decimal(str(credit)))
+            for (dunning_id, party, invoice_id, level, maturity_date,
+                debit, credit) in rows}
 
     @classmethod
     def unallocated_payments(cls, company, parties):
@@ -478,25 +542,35 @@ class Reminder(ModelSQL, ModelView):
         pool = Pool()
         Dunning = pool.get('account.dunning')
         Invoice = pool.get('account.invoice')
+        Level = pool.get('account.dunning.level')
         Membership = pool.get('kontingent.membership')
-        dunnings = [l.dunning for r in reminders for l in r.lines]
-        for company in {r.company for r in reminders}:
-            with Transaction().set_context(
-                    company=company.id, reminder_date=date):
-                Dunning.process(
-                    [d for d in dunnings if d.company == company])
-        handed_over = [l.invoice for r in reminders
-            if r.kind in reminder_law.FINAL_KINDS
-            for l in r.lines if l.invoice]
-        if handed_over:
-            Invoice.write(handed_over, {'handed_over': date})
-            Dunning.write([l.dunning for r in reminders
-                    if r.kind in reminder_law.FINAL_KINDS
-                    for l in r.lines], {'blocked': True})
-        to_suspend = {}
+        claims = cls.claim_ids(reminders)
+        by_company = defaultdict(list)
         for reminder in reminders:
-            if not reminder.level.suspend_membership:
-                continue
+            for company, dunning, _ in claims[reminder.id]:
+                by_company[company].append(dunning)
+        for company, dunnings in by_company.items():
+            with Transaction().set_context(
+                    company=company, reminder_date=date):
+                Dunning.process(Dunning.browse(dunnings))
+        # Read without making a record of each letter's payer, unit...
+        letters = {v['id']: v for v in cls.read(
+                [r.id for r in reminders], ['kind', 'level'])}
+        final = [r for r in reminders
+            if letters[r.id]['kind'] in reminder_law.FINAL_KINDS]
+        handed_over = [i for r in final for _, _, i in claims[r.id] if i]
+        if handed_over:
+            Invoice.write(Invoice.browse(handed_over), {'handed_over': date})
+            Dunning.write(Dunning.browse(
+                    [d for r in final for _, d, _ in claims[r.id]]),
+                {'blocked': True})
+        suspending_levels = {l.id for l in Level.browse(
+                {v['level'] for v in letters.values()})
+            if l.suspend_membership}
+        suspending = [r for r in reminders
+            if letters[r.id]['level'] in suspending_levels]
+        to_suspend = {}
+        for reminder in suspending:
             memberships = reminder.billed_memberships()
             to_suspend.update((m, reminder) for m in memberships
                 if m.state == 'active')
@@ -504,9 +578,32 @@ class Reminder(ModelSQL, ModelView):
                 if m.state == 'active']
         if to_suspend:
             Membership.suspend(list(to_suspend))
-        for reminder in reminders:
-            reminder.state = 'sent'
-        cls.save(reminders)
+        cls.save(suspending)
+        write_values(cls, [r.id for r in reminders], {'state': 'sent'})
+
+    @classmethod
+    def claim_ids(cls, reminders):
+        """Return by reminder id the (company id, dunning id, invoice id) of
+        each of its claims, in order, read in one query a thousand
+        letters"""
+        pool = Pool()
+        Dunning = pool.get('account.dunning')
+        Line = pool.get('kontingent.reminder.line')
+        line = Line.__table__()
+        dunning = Dunning.__table__()
+        cursor = Transaction().connection.cursor()
+        claims = {r.id: [] for r in reminders}
+        for sub_ids in grouped_slice(list(claims), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*line.join(dunning,
+                    condition=line.dunning == dunning.id
+                    ).select(line.reminder, dunning.company, line.dunning,
+                    line.invoice,
+                    where=fields.SQL_OPERATORS['in'](
+                        line.reminder, list(sub_ids)),
+                    order_by=[line.id.asc]))
+            for reminder_id, *claim in cursor:
+                claims[reminder_id].append(tuple(claim))
+        return claims
 
     def billed_memberships(self):
         "The memberships billed on the letter's claims"
