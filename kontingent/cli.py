@@ -177,19 +177,25 @@ def existing_database(name):
     return pool
 
 
-def _create_run(pool, options, today):
+def _find_unit(pool, code_or_name):
+    "Return the only unit with the code or name given on the command line"
     Unit = pool.get('kontingent.unit')
+    units = Unit.search(['OR',
+            ('code', '=', code_or_name), ('name', '=', code_or_name)])
+    if len(units) != 1:
+        raise CommandError(
+            f"{len(units) or 'no'} units have the code or name "
+            f"{code_or_name!r}")
+    unit, = units
+    return unit
+
+
+def _create_run(pool, options, today):
     Company = pool.get('company.company')
     Run = pool.get('kontingent.billing.run')
     unit = None
     if options.unit:
-        units = Unit.search(['OR',
-                ('code', '=', options.unit), ('name', '=', options.unit)])
-        if len(units) != 1:
-            raise CommandError(
-                f"{len(units) or 'no'} units have the code or name "
-                f"{options.unit!r}")
-        unit, = units
+        unit = _find_unit(pool, options.unit)
         company = unit.company
     else:
         companies = Company.search([])
@@ -378,16 +384,8 @@ def command_import_ocr(options):
 
 
 def _open_claims(pool, unit_name):
-    Unit = pool.get('kontingent.unit')
     Invoice = pool.get('account.invoice')
-    units = Unit.search(['OR',
-            ('code', '=', unit_name), ('name', '=', unit_name)])
-    if len(units) != 1:
-        raise CommandError(
-            f"{len(units) or 'no'} units have the code or name "
-            f"{unit_name!r}")
-    unit, = units
-    payee = unit.payee
+    payee = _find_unit(pool, unit_name).payee
     if not payee or not payee.account_number:
         raise CommandError(
             f"unit {unit_name!r} has no payee with a KID scheme and account")
@@ -478,65 +476,54 @@ def command_invoice_copy(options):
     print(f"Invoice {options.invoice}: copy sent to {email}")
 
 
-RECEIVABLE_COLUMNS = [
-    'invoice', 'payer', 'unit', 'invoice_date', 'due_date', 'status',
-    'amount', 'balance', 'days_overdue', 'last_payment_date', 'currency']
-
-
-def _receivables(pool, unit_name):
+def _receivables(pool, unit_name, xlsx=False):
     """Return the rows of the receivables overview as of the context date,
-    of the unit and its sub-units or of every unit"""
+    of the unit and its sub-units or of every unit, and its XLSX file if
+    xlsx"""
     from trytond.transaction import Transaction
+
+    from .receivable_export import claim_rows, receivables_xlsx
 
     Unit = pool.get('kontingent.unit')
     Receivable = pool.get('kontingent.receivable')
     domain = []
     if unit_name:
-        units = Unit.search(['OR',
-                ('code', '=', unit_name), ('name', '=', unit_name)])
-        if len(units) != 1:
-            raise CommandError(
-                f"{len(units) or 'no'} units have the code or name "
-                f"{unit_name!r}")
-        domain = [('parent', 'child_of', [u.id for u in units])]
+        domain = [('parent', 'child_of', [_find_unit(pool, unit_name).id])]
     units = Unit.search(domain)
-    bucket = dict(Receivable.fields_get(['bucket'])['bucket']['selection'])
-    rows = []
+    claims = []
     for company in sorted({u.company for u in units}, key=lambda c: c.id):
         with Transaction().set_context(company=company.id):
-            claims = Receivable.search([
+            claims += Receivable.search([
                     ('unit', 'in', [u.id for u in units]),
                     ], order=[('due_date', 'ASC'), ('id', 'ASC')])
-            for claim in claims:
-                rows.append([
-                        claim.invoice.number or claim.invoice.kontingent_kid,
-                        claim.party.rec_name, claim.unit.rec_name,
-                        claim.invoice_date, claim.due_date, claim.status,
-                        claim.amount, claim.balance,
-                        bucket[claim.bucket] if claim.bucket else '',
-                        claim.last_payment_date or '',
-                        company.currency.code])
-    return rows
+    return (claim_rows(claims),
+        receivables_xlsx(claims, column_names=True) if xlsx else None)
 
 
 def command_receivables(options):
     pool = existing_database(options.database)
-    rows = in_transaction(options.database, _receivables, pool,
-        options.unit, language='en',
+    rows, xlsx = in_transaction(options.database, _receivables, pool,
+        options.unit, bool(options.xlsx), language='en',
         date=options.as_of or datetime.date.today())
-    if not options.csv:
+    if options.xlsx:
+        with open(options.xlsx, 'wb') as file:
+            file.write(xlsx)
+        print(f"{options.xlsx}: {len(rows)} invoices")
+    if options.csv:
+        with open(options.csv, 'w', newline='', encoding='utf-8') as file:
+            write_csv(file, rows)
+        print(f"{options.csv}: {len(rows)} invoices")
+    elif not options.xlsx:
         write_csv(sys.stdout, rows)
-        return
-    with open(options.csv, 'w', newline='', encoding='utf-8') as file:
-        write_csv(file, rows)
-    print(f"{options.csv}: {len(rows)} invoices")
 
 
 def write_csv(file, rows):
     import csv
 
+    from .receivable_export import INVOICE_COLUMNS
+
     writer = csv.writer(file)
-    writer.writerow(RECEIVABLE_COLUMNS)
+    writer.writerow([c for c, _ in INVOICE_COLUMNS])
     writer.writerows(rows)
 
 
@@ -549,7 +536,6 @@ def _print_batch(pool, options, today):
     Batch = pool.get('kontingent.print.batch')
     Company = pool.get('company.company')
     Run = pool.get('kontingent.billing.run')
-    Unit = pool.get('kontingent.unit')
     run = unit = None
     if options.run:
         runs = Run.search([('id', '=', options.run)])
@@ -558,13 +544,7 @@ def _print_batch(pool, options, today):
         run, = runs
         company = run.company
     elif options.unit:
-        units = Unit.search(['OR',
-                ('code', '=', options.unit), ('name', '=', options.unit)])
-        if len(units) != 1:
-            raise CommandError(
-                f"{len(units) or 'no'} units have the code or name "
-                f"{options.unit!r}")
-        unit, = units
+        unit = _find_unit(pool, options.unit)
         company = unit.company
     else:
         companies = Company.search([])
@@ -831,7 +811,7 @@ def build_parser():
 
     receivables = commands.add_parser(
         'receivables', help="write the receivables overview (reskontro) "
-        "of every invoice as CSV: status, balance and days overdue")
+        "of every invoice as CSV or XLSX: status, balance and days overdue")
     receivables.add_argument('-d', '--database', required=True)
     receivables.add_argument(
         '--unit', help="code or name of a unit: its invoices and its "
@@ -839,7 +819,12 @@ def build_parser():
     receivables.add_argument(
         '--as-of', type=parse_date, help="(default: today)")
     receivables.add_argument(
-        '--csv', metavar='FILE', help="(default: standard output)")
+        '--csv', metavar='FILE',
+        help="(default: standard output, unless --xlsx is given)")
+    receivables.add_argument(
+        '--xlsx', metavar='FILE',
+        help="write a spreadsheet: the invoices, and their balance per unit "
+        "by age with a chart")
     receivables.set_defaults(function=command_receivables)
 
     print_batch = commands.add_parser(

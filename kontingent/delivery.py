@@ -121,29 +121,34 @@ class InvoiceDelivery(ModelSQL, ModelView):
     def for_invoice(cls, invoice, channel=None, is_copy=False):
         """Return the delivery of invoice in channel (by default the
         payer's), on paper when there is no way to deliver it so"""
-        payer = invoice.party
-        channel = channel or payer.delivery_channel or 'paper'
         delivery = cls(
-            invoice=invoice, party=payer, channel=channel, is_copy=is_copy,
+            invoice=invoice, party=invoice.party, is_copy=is_copy,
             date=datetime.datetime.now())
-        if channel == 'email':
-            delivery.email = valid_email(payer)
-            if delivery.email:
-                delivery.state = 'queued'
+        delivery.set_channel(channel)
+        return delivery
+
+    def set_channel(self, channel=None):
+        """Deliver in channel (by default the payer's), on paper when there
+        is no way to deliver so"""
+        payer = self.party
+        self.channel = channel or payer.delivery_channel or 'paper'
+        if self.channel == 'email':
+            self.email = valid_email(payer)
+            if self.email:
+                self.state = 'queued'
             else:
-                delivery.to_paper(gettext(
+                self.to_paper(gettext(
                         'kontingent.msg_delivery_no_email',
                         party=payer.rec_name, email=payer.email or ''))
-        elif channel == 'portal':
-            delivery.state = 'published'
-        elif channel == 'paper':
-            delivery.state = 'to_print'
+        elif self.channel == 'portal':
+            self.state = 'published'
+        elif self.channel == 'paper':
+            self.state = 'to_print'
         else:
             # eFaktura, AvtaleGiro and the others have no way out yet
-            delivery.to_paper(gettext(
+            self.to_paper(gettext(
                     'kontingent.msg_delivery_channel_unavailable',
-                    channel=delivery.channel_string))
-        return delivery
+                    channel=self.channel_string))
 
     @classmethod
     def email_copies(cls, invoices):
@@ -287,11 +292,8 @@ class InvoiceDelivery(ModelSQL, ModelView):
             'account': document.account_number or '',
             }
         kind = 'payment_request' if document.payment_request else 'invoice'
-        message = EmailMessage()
-        message['From'] = formataddr((document.sender_name, self.sender()))
-        message['To'] = formataddr((self.party.name, self.email))
-        message['Subject'] = gettext(
-            f'kontingent.msg_{kind}_email_subject', lang.code, **values)
+        message = self.new_message(document.sender_name, gettext(
+                f'kontingent.msg_{kind}_email_subject', lang.code, **values))
         body = gettext(
             f'kontingent.msg_{kind}_email_body', lang.code, **values)
         if self.is_copy:
@@ -303,9 +305,22 @@ class InvoiceDelivery(ModelSQL, ModelView):
             filename=f'{reference}.pdf')
         return message
 
+    def new_message(self, sender_name, subject):
+        "Return an e-mail from the payee unit to the payer"
+        message = EmailMessage()
+        message['From'] = formataddr((sender_name, self.sender()))
+        message['To'] = formataddr((self.party.name, self.email))
+        message['Subject'] = subject
+        return message
+
+    @property
+    def sending_unit(self):
+        "The payee unit of the document delivered"
+        return self.invoice.kontingent_unit
+
     def sender(self):
         "The address of the payee unit, or of a unit above it"
-        unit = self.invoice.kontingent_unit
+        unit = self.sending_unit
         return (unit and unit.document_setting('email')
             or config.get('email', 'from'))
 

@@ -1,10 +1,14 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import base64
+import io
+import os
 import re
 from decimal import Decimal
 
 import weasyprint
+from genshi.filters import Translator
+from genshi.template import MarkupTemplate, TemplateLoader
 from num2words import num2words
 from stdnum.no import kontonr
 
@@ -12,6 +16,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
+from trytond.report.report import TranslateFactory
 from trytond.transaction import Transaction
 
 from .exceptions import AccountNumberError, DocumentColourError
@@ -19,6 +24,10 @@ from .formats import fik
 
 COLOUR = re.compile(r'^#[0-9a-fA-F]{6}$')
 DEFAULT_COLOUR = '#1f4e79'
+
+REPORT_DIRECTORY = os.path.join(os.path.dirname(__file__), 'report')
+# The report whose translations the shared parts of the documents use
+SHARED_TRANSLATIONS = 'kontingent.invoice'
 
 # num2words has no 'nb' but its 'no' writes Bokmål.
 NUM2WORDS_LANGUAGES = {'nb': 'no', 'da': 'da', 'en': 'en'}
@@ -130,22 +139,14 @@ class Unit(metaclass=PoolMeta):
             None)
 
 
-class InvoiceDocument:
-    "What an invoice document shows, worked out for its template"
+class Document:
+    """What a document of a unit to a payer shows, worked out for the
+    templates: the unit's look, its sender and footer, its account"""
 
-    def __init__(self, invoice, lang):
-        self.invoice = invoice
+    def __init__(self, company, unit, lang):
+        self.company = company
+        self.unit = unit
         self.lang = lang
-        self.unit = invoice.kontingent_unit
-        self.currency_code = invoice.currency.code
-
-    @property
-    def payment_request(self):
-        return bool(self.invoice.kontingent_payment_request)
-
-    @property
-    def kid(self):
-        return self.invoice.kontingent_kid
 
     @property
     def colour(self):
@@ -155,14 +156,14 @@ class InvoiceDocument:
     @property
     def logo(self):
         logo = self.unit and self.unit.document_setting('document_logo')
-        logo = logo or self.invoice.company.logo
+        logo = logo or self.company.logo
         if logo:
             return image_data_uri(logo)
 
     @property
     def sender(self):
         "The party named as the one who bills"
-        return self.unit and self.unit.party or self.invoice.company.party
+        return self.unit and self.unit.party or self.company.party
 
     @property
     def sender_name(self):
@@ -181,18 +182,92 @@ class InvoiceDocument:
         return []
 
     @property
+    def footer(self):
+        return (self.unit and self.unit.document_setting('document_footer')
+            or self.company.footer_used)
+
+    @staticmethod
+    def address_lines(address):
+        return [l for l in (address.full_address or '').splitlines() if l]
+
+    @property
+    def account_number(self):
+        if self.unit:
+            return format_account_number(
+                self.unit.account_number, self.unit.country.code)
+
+    def format_number(self, value, digits):
+        return self.lang.format_number(value, digits=digits, grouping=True)
+
+
+class PaymentPart:
+    """The part to pay one KID with: a giro in NOK, an FI-kort payment line
+    in DKK when the unit has an FI creditor number"""
+
+    def __init__(self, document, kid, amount, currency, due_date):
+        self.document = document
+        self.kid = kid
+        self.amount = amount
+        self.currency = currency
+        self.due_date = due_date
+
+    @property
+    def giro(self):
+        "Whether to print the Norwegian giro payment part"
+        return self.currency.code == 'NOK' and bool(self.kid)
+
+    @property
+    def fik_payment_line(self):
+        """The FI-kort +71 line, when the KID is a valid payment id: a MOD10
+        KID zero-padded to 15 digits"""
+        unit = self.document.unit
+        creditor = unit and unit.fik_creditor_number
+        if (self.currency.code == 'DKK' and creditor and self.kid
+                and len(self.kid) <= fik.LENGTH
+                and fik.is_valid(self.kid.zfill(fik.LENGTH))):
+            return fik.format(self.kid.zfill(fik.LENGTH), creditor)
+
+    @property
+    def fik_payment_id(self):
+        if self.fik_payment_line:
+            return self.kid.zfill(fik.LENGTH)
+
+    @property
+    def shown(self):
+        "Whether the document has a payment part for the KID"
+        return self.giro or bool(self.fik_payment_line)
+
+    @property
+    def whole_and_cents(self):
+        "The amount to pay as its whole units and two-digit cents"
+        amount = self.amount.quantize(Decimal('0.01'))
+        whole = int(amount)
+        return (self.document.format_number(Decimal(whole), 0),
+            '%02d' % int((amount - whole) * 100))
+
+
+class InvoiceDocument(Document):
+    "What an invoice document shows, worked out for its template"
+
+    def __init__(self, invoice, lang):
+        super().__init__(invoice.company, invoice.kontingent_unit, lang)
+        self.invoice = invoice
+
+    @property
+    def payment_request(self):
+        return bool(self.invoice.kontingent_payment_request)
+
+    @property
+    def kid(self):
+        return self.invoice.kontingent_kid
+
+    @property
     def text(self):
         return self.unit and self.unit.document_text
 
     @property
-    def footer(self):
-        return (self.unit and self.unit.document_setting('document_footer')
-            or self.invoice.company.footer_used)
-
-    @property
     def payer_address(self):
-        return [l for l in (self.invoice.invoice_address.full_address
-                or '').splitlines() if l]
+        return self.address_lines(self.invoice.invoice_address)
 
     @property
     def members(self):
@@ -204,12 +279,6 @@ class InvoiceDocument:
                     and member not in members):
                 members.append(member)
         return members
-
-    @property
-    def account_number(self):
-        if self.unit:
-            return format_account_number(
-                self.unit.account_number, self.unit.country.code)
 
     @property
     def due_date(self):
@@ -229,35 +298,11 @@ class InvoiceDocument:
             return amount_in_words(self.amount_to_pay, self.lang.code)
 
     @property
-    def giro(self):
-        "Whether to print the Norwegian giro payment part"
-        return self.currency_code == 'NOK' and bool(self.kid)
-
-    @property
-    def fik_payment_line(self):
-        """The FI-kort +71 line, when the KID is a valid payment id: a MOD10
-        KID zero-padded to 15 digits"""
-        creditor = self.unit and self.unit.fik_creditor_number
-        if (self.currency_code == 'DKK' and creditor and self.kid
-                and len(self.kid) <= fik.LENGTH
-                and fik.is_valid(self.kid.zfill(fik.LENGTH))):
-            return fik.format(self.kid.zfill(fik.LENGTH), creditor)
-
-    @property
-    def fik_payment_id(self):
-        if self.fik_payment_line:
-            return self.kid.zfill(fik.LENGTH)
-
-    @property
-    def whole_and_cents(self):
-        "The amount to pay as its whole units and two-digit cents"
-        amount = self.amount_to_pay.quantize(Decimal('0.01'))
-        whole = int(amount)
-        return (self.format_number(Decimal(whole), 0),
-            '%02d' % int((amount - whole) * 100))
-
-    def format_number(self, value, digits):
-        return self.lang.format_number(value, digits=digits, grouping=True)
+    def payment_part(self):
+        part = PaymentPart(self, self.kid, self.amount_to_pay,
+            self.invoice.currency, self.due_date)
+        if part.shown:
+            return part
 
     @staticmethod
     def explanation(line):
@@ -267,9 +312,20 @@ class InvoiceDocument:
             if step.startswith(' ')]
 
 
-class InvoiceReport(Report):
-    "Membership invoices and payment requests, each in its payer's language"
-    __name__ = 'kontingent.invoice'
+class DocumentTranslateFactory(TranslateFactory):
+    """Translates the texts of a document's own template, and those of the
+    shared parts (report/document.html) as the invoice's"""
+
+    def gettext(self, text):
+        value = super().gettext(text)
+        if value == text and self.report_name != SHARED_TRANSLATIONS:
+            value = self.translation.get_report(SHARED_TRANSLATIONS, text)
+        return value
+
+
+class DocumentReport(Report):
+    """A document of a unit to its payers: an HTML template that includes
+    the shared parts, rendered as PDF by weasyprint"""
 
     @classmethod
     def execute(cls, ids, data):
@@ -287,18 +343,18 @@ class InvoiceReport(Report):
 
     @classmethod
     def render_each(cls, ids, data=None):
-        """Return the PDF of each invoice on its own, the same as execute
-        returns for that invoice alone
+        """Return the PDF of each record on its own, the same as execute
+        returns for that record alone
 
-        The invoices are read together, which saves about a fifth of the
-        time of one execute per invoice.
+        The records are read together, which saves about a fifth of the
+        time of one execute per record.
         """
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
-        data = dict(data or {}, model='account.invoice')
         action_report, = ActionReport.search([
                 ('report_name', '=', cls.__name__),
                 ], limit=1)
+        data = dict(data or {}, model=action_report.model)
         cls.check_access(action_report, data['model'], ids)
         pdfs = []
         with cls.document_context(data):
@@ -307,6 +363,45 @@ class InvoiceReport(Report):
                 _, pdf = cls._execute([record], header, data, action_report)
                 pdfs.append(bytes(pdf))
         return pdfs
+
+    @classmethod
+    def render(cls, report, report_context):
+        # The template includes document.html: it needs a loader that
+        # finds it, even when staff replaced the template
+        if report.get_template_cached() is None:
+            report.set_template_cached(MarkupTemplate(
+                    io.BytesIO(report.report_content),
+                    loader=TemplateLoader(
+                        [REPORT_DIRECTORY], auto_reload=False)))
+        return super().render(report, report_context)
+
+    @classmethod
+    def _callback_loader(cls, report, template):
+        if report.translatable:
+            pool = Pool()
+            Translation = pool.get('ir.translation')
+            translate = DocumentTranslateFactory(cls.__name__, Translation)
+            translator = Translator(translate)
+            # Last, as trytond does: after set_lang is evaluated
+            template.filters.append(translator)
+            template.add_directives(Translator.NAMESPACE, translator)
+            return translate
+
+    @classmethod
+    def convert(cls, report, data, timeout=5 * 60, retry=5):
+        # The logos are data: URIs, which trytond's fetcher refuses.
+        if report.template_extension == 'html' and report.extension == 'pdf':
+            return 'pdf', weasyprint.HTML(
+                string=data,
+                url_fetcher=weasyprint.URLFetcher(
+                    allowed_protocols={'data'}),
+                ).write_pdf()
+        return super().convert(report, data, timeout=timeout, retry=retry)
+
+
+class InvoiceReport(DocumentReport):
+    "Membership invoices and payment requests, each in its payer's language"
+    __name__ = 'kontingent.invoice'
 
     @classmethod
     def get_context(cls, records, header, data):
@@ -321,14 +416,3 @@ class InvoiceReport(Report):
             return InvoiceDocument(invoice, lang)
         context['document'] = document
         return context
-
-    @classmethod
-    def convert(cls, report, data, timeout=5 * 60, retry=5):
-        # The logos are data: URIs, which trytond's fetcher refuses.
-        if report.template_extension == 'html' and report.extension == 'pdf':
-            return 'pdf', weasyprint.HTML(
-                string=data,
-                url_fetcher=weasyprint.URLFetcher(
-                    allowed_protocols={'data'}),
-                ).write_pdf()
-        return super().convert(report, data, timeout=timeout, retry=retry)

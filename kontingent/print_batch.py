@@ -294,8 +294,8 @@ class PrintBatch(Workflow, ModelSQL, ModelView):
                 if deliveries is None else deliveries)
 
     def print_(self, deliveries):
-        """Make the PDF and the manifest of the deliveries' invoices, one
-        document per invoice, and mark the deliveries printed
+        """Make the PDF and the manifest of the deliveries' invoices (or
+        letters), one document per invoice, and mark the deliveries printed
 
         Concurrent batches can not print an invoice twice: both write its
         deliveries, so the second transaction fails on a serialization or
@@ -303,25 +303,25 @@ class PrintBatch(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Delivery = pool.get('kontingent.invoice.delivery')
         Document = pool.get('kontingent.print.batch.document')
-        by_invoice = defaultdict(list)
+        by_record = defaultdict(list)
         for delivery in deliveries:
-            if delivery.invoice.company != self.company:
+            record = delivery.printed_record
+            if record.company != self.company:
                 raise PrintBatchError(gettext(
                         'kontingent.msg_print_batch_company',
-                        invoice=delivery.invoice.rec_name,
-                        batch=self.rec_name))
+                        invoice=record.rec_name, batch=self.rec_name))
             if (delivery.state == 'to_print'
                     and not delivery.print_document
-                    and delivery.invoice.state in {'posted', 'paid'}):
-                by_invoice[delivery.invoice].append(delivery)
+                    and Document.printable(record)):
+                by_record[record].append(delivery)
         documents, skipped = [], []
-        for invoice, invoice_deliveries in by_invoice.items():
-            problem = Document.address_problem(invoice)
+        for record, record_deliveries in by_record.items():
+            problem = Document.address_problem(record)
             if problem:
                 skipped.append(problem)
             else:
-                documents.append(Document.from_invoice(
-                        self, invoice, invoice_deliveries))
+                documents.append(Document.from_record(
+                        self, record, record_deliveries))
         self.skipped = '\n'.join(skipped) or None
         if not documents:
             raise PrintBatchError(gettext(
@@ -409,7 +409,8 @@ class PrintBatch(Workflow, ModelSQL, ModelView):
                     expected=self.page_count))
         kids = defaultdict(set)
         for document in documents:
-            kids[document.invoice.kontingent_kid].add(document)
+            for kid in document.kids:
+                kids[kid].add(document)
         for number, page in enumerate(pages, 1):
             text = page.extract_text()
             owner = owners.get(number)
@@ -421,7 +422,7 @@ class PrintBatch(Workflow, ModelSQL, ModelView):
                             batch=self.rec_name, page=number,
                             **other.names()))
             if owner and number == owner.first_page and (
-                    owner.invoice.kontingent_kid not in text.split()
+                    (owner.kids and owner.kids[0] not in text.split())
                     or words(owner.name) not in words(text)):
                 raise PrintBatchError(gettext(
                         'kontingent.msg_print_batch_first_page',
@@ -495,6 +496,10 @@ class PrintBatchDocument(ModelSQL, ModelView):
         return f'{self.batch.rec_name}/{self.sequence}'
 
     @classmethod
+    def printable(cls, invoice):
+        return invoice.state in {'posted', 'paid'}
+
+    @classmethod
     def address_problem(cls, invoice):
         "Return why the invoice can not be mailed to its payer, or None"
         address = invoice.invoice_address
@@ -504,7 +509,7 @@ class PrintBatchDocument(ModelSQL, ModelView):
                 invoice=invoice.rec_name, party=invoice.party.rec_name)
 
     @classmethod
-    def from_invoice(cls, batch, invoice, deliveries):
+    def from_record(cls, batch, invoice, deliveries):
         address = invoice.invoice_address
         return cls(
             batch=batch, invoice=invoice, party=invoice.party,
@@ -518,6 +523,11 @@ class PrintBatchDocument(ModelSQL, ModelView):
     def sort_key(self):
         return (self.postal_code or '', self.name or '',
             self.invoice.number or '')
+
+    @property
+    def kids(self):
+        "The KIDs the document shows, the one on its first page first"
+        return [self.invoice.kontingent_kid]
 
     def names(self):
         "The names of the document, for messages"
@@ -541,9 +551,12 @@ class PrintBatchDocument(ModelSQL, ModelView):
         lines += [''] * (ADDRESS_LINES - len(lines))
         return [self.sequence, self.name, *lines, self.postal_code,
             self.city, self.country.code if self.country else '',
-            self.invoice.number or '', self.invoice.kontingent_kid or '',
-            self.amount, self.currency.code, self.first_page,
-            self.last_page]
+            *self.manifest_reference(), self.amount, self.currency.code,
+            self.first_page, self.last_page]
+
+    def manifest_reference(self):
+        "The invoice number and KID of the manifest's line"
+        return self.invoice.number or '', self.invoice.kontingent_kid or ''
 
 
 class PrintBatchCover(Report):
@@ -560,6 +573,11 @@ class InvoiceDelivery(metaclass=PoolMeta):
     print_batch = fields.Function(
         fields.Many2One('kontingent.print.batch', "Print Batch"),
         'get_print_batch', searcher='search_print_batch')
+
+    @property
+    def printed_record(self):
+        "The record whose document is printed"
+        return self.invoice
 
     def get_print_batch(self, name):
         return self.print_document.batch if self.print_document else None
@@ -650,7 +668,7 @@ class MakePrintBatch(Wizard):
                 raise PrintBatchError(gettext(
                         'kontingent.msg_print_batch_empty', skipped=''))
             # The batch refuses the invoices of any other company
-            batch.company = deliveries[0].invoice.company
+            batch.company = deliveries[0].printed_record.company
         batch.save()
         Batch.make([batch], deliveries)
         action['res_id'] = [batch.id]
