@@ -98,6 +98,15 @@ class Level(metaclass=PoolMeta):
     payment_days = fields.Integer(
         "Days to Pay", required=True,
         help="The payment deadline printed on the letter.")
+    notify_email = fields.Char(
+        "Send List To",
+        states={
+            'invisible': ~Eval('reminder_kind').in_(
+                list(reminder_law.FINAL_KINDS)),
+            },
+        help="The e-mail address that gets the list of the claims handed "
+        "over at this level after each run: the debt collection agency or "
+        "the association's board.")
     letter_text = fields.Text(
         "Letter Text", translate=True,
         help="Printed above the claims; the debt collection warning "

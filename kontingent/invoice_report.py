@@ -325,7 +325,25 @@ class DocumentTranslateFactory(TranslateFactory):
 
 class DocumentReport(Report):
     """A document of a unit to its payers: an HTML template that includes
-    the shared parts, rendered as PDF by weasyprint"""
+    the shared parts, rendered as PDF by weasyprint
+
+    The template's document(record) is a document_class of the record in
+    its party's language."""
+    document_class = None
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        context = super().get_context(records, header, data)
+
+        def document(record):
+            lang = record.party.lang or Lang.get()
+            record.set_lang(lang.code)
+            context['set_lang'](lang.code)
+            return cls.document_class(record, lang)
+        context['document'] = document
+        return context
 
     @classmethod
     def execute(cls, ids, data):
@@ -402,17 +420,4 @@ class DocumentReport(Report):
 class InvoiceReport(DocumentReport):
     "Membership invoices and payment requests, each in its payer's language"
     __name__ = 'kontingent.invoice'
-
-    @classmethod
-    def get_context(cls, records, header, data):
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        context = super().get_context(records, header, data)
-
-        def document(invoice):
-            lang = invoice.party.lang or Lang.get()
-            invoice.set_lang(lang.code)
-            context['set_lang'](lang.code)
-            return InvoiceDocument(invoice, lang)
-        context['document'] = document
-        return context
+    document_class = InvoiceDocument

@@ -3,18 +3,22 @@
 import csv
 import datetime
 import io
+import smtplib
 from collections import defaultdict, namedtuple
 from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import formataddr
 
 from sql import Literal
 from sql.aggregate import Sum
 
-from trytond import backend
+from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.sendmail import send_message
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
@@ -78,6 +82,13 @@ class ReminderRun(Workflow, ModelSQL, ModelView):
             'invisible': ~Eval('hand_over_file'),
             })
     hand_over_file_name = fields.Char("Hand-over List Name", readonly=True)
+    hand_over_sent_to = fields.Char(
+        "Hand-over List Sent To", readonly=True,
+        states={
+            'invisible': ~Eval('hand_over_sent_to'),
+            },
+        help="The addresses of the hand-over levels that got their claims "
+        "of this run by e-mail, or why one did not.")
     state = fields.Selection([
             ('draft', "Draft"),
             ('previewed', "Previewed"),
@@ -213,6 +224,7 @@ class ReminderRun(Workflow, ModelSQL, ModelView):
         default.setdefault('reminders')
         default.setdefault('hand_over_file')
         default.setdefault('hand_over_file_name')
+        default.setdefault('hand_over_sent_to')
         return super().copy(runs, default=default)
 
     @classmethod
@@ -289,6 +301,7 @@ class ReminderRun(Workflow, ModelSQL, ModelView):
             self.hand_over_file_name = '%s-%s.csv' % (
                 gettext('kontingent.msg_reminder_hand_over_file'),
                 self.date.isoformat())
+            self.hand_over_sent_to = ', '.join(self.send_hand_over_lists())
         self.save()
 
     def batches(self):
@@ -303,16 +316,20 @@ class ReminderRun(Workflow, ModelSQL, ModelView):
         for batch in grouped_slice(drafts, BATCH_SIZE):
             yield list(batch)
 
-    def hand_over_csv(self):
-        "Return the CSV of the claims handed over, or None"
+    def handed_over_letters(self):
+        "Return the run's letters of the hand-over levels"
         pool = Pool()
         Reminder = pool.get('kontingent.reminder')
-        rows = []
-        for reminder in Reminder.search([
-                    ('run', '=', self.id),
-                    ('kind', 'in', list(reminder_law.FINAL_KINDS)),
-                    ]):
-            rows.extend(reminder.hand_over_rows())
+        return Reminder.search([
+                ('run', '=', self.id),
+                ('kind', 'in', list(reminder_law.FINAL_KINDS)),
+                ])
+
+    def hand_over_csv(self, reminders=None):
+        "Return the CSV of the claims handed over (of reminders), or None"
+        if reminders is None:
+            reminders = self.handed_over_letters()
+        rows = [r for reminder in reminders for r in reminder.hand_over_rows()]
         if not rows:
             return None
         out = io.StringIO()
@@ -320,6 +337,42 @@ class ReminderRun(Workflow, ModelSQL, ModelView):
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue().encode('utf-8')
+
+    def send_hand_over_lists(self):
+        """E-mail each hand-over level's list of its claims to the level's
+        address; return for each address that it got it or why not"""
+        by_address = defaultdict(list)
+        for reminder in self.handed_over_letters():
+            if reminder.level.notify_email:
+                by_address[reminder.level.notify_email].append(reminder)
+        sender = config.get('email', 'from')
+        results = []
+        for address, reminders in sorted(by_address.items()):
+            values = {
+                'company': self.company.rec_name,
+                'date': self.date.isoformat(),
+                'members': len({r.party for r in reminders}),
+                'claims': sum(len(r.lines) for r in reminders),
+                }
+            message = EmailMessage()
+            message['From'] = formataddr((self.company.rec_name, sender))
+            message['To'] = address
+            message['Subject'] = gettext(
+                'kontingent.msg_reminder_hand_over_email_subject', **values)
+            message.set_content(gettext(
+                    'kontingent.msg_reminder_hand_over_email_body', **values))
+            message.add_attachment(
+                self.hand_over_csv(reminders).decode('utf-8'),
+                subtype='csv', filename=self.hand_over_file_name)
+            try:
+                send_message(message, strict=True)
+            except (smtplib.SMTPException, OSError) as exception:
+                results.append(gettext(
+                        'kontingent.msg_reminder_hand_over_email_failed',
+                        address=address, error=exception))
+            else:
+                results.append(address)
+        return results
 
 
 class Reminder(ModelSQL, ModelView):

@@ -121,20 +121,7 @@ class ReminderDocument(Document):
 class ReminderReport(DocumentReport):
     "Reminder letters, each in its payer's language"
     __name__ = 'kontingent.reminder'
-
-    @classmethod
-    def get_context(cls, records, header, data):
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        context = super().get_context(records, header, data)
-
-        def document(reminder):
-            lang = reminder.party.lang or Lang.get()
-            reminder.set_lang(lang.code)
-            context['set_lang'](lang.code)
-            return ReminderDocument(reminder, lang)
-        context['document'] = document
-        return context
+    document_class = ReminderDocument
 
     @classmethod
     def render_with_copies(cls, reminders):
@@ -188,6 +175,16 @@ class Reminder(metaclass=PoolMeta):
                 if r.kind not in reminder_law.FINAL_KINDS])
 
 
+def invoice_unless_reminder(cls):
+    "Make the invoice of model cls required only when it has no reminder"
+    cls.invoice.required = False
+    cls.invoice.states = {
+        'required': ~Eval('reminder'),
+        'invisible': Bool(Eval('reminder')),
+        }
+    cls.invoice.depends = {'reminder'}
+
+
 class InvoiceDelivery(metaclass=PoolMeta):
     __name__ = 'kontingent.invoice.delivery'
 
@@ -201,12 +198,7 @@ class InvoiceDelivery(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.invoice.required = False
-        cls.invoice.states = {
-            'required': ~Eval('reminder'),
-            'invisible': Bool(Eval('reminder')),
-            }
-        cls.invoice.depends = {'reminder'}
+        invoice_unless_reminder(cls)
 
     @property
     def sending_unit(self):
@@ -332,12 +324,7 @@ class PrintBatchDocument(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.invoice.required = False
-        cls.invoice.states = {
-            'required': ~Eval('reminder'),
-            'invisible': Bool(Eval('reminder')),
-            }
-        cls.invoice.depends = {'reminder'}
+        invoice_unless_reminder(cls)
         t = cls.__table__()
         cls._sql_constraints += [
             ('batch_reminder_unique', Unique(t, t.batch, t.reminder),

@@ -333,9 +333,11 @@ class Builder:
             templates = Template.create(vlist)
         return {t.products[0].suffix_code: t.products[0] for t in templates}
 
-    def reminder_procedure(self, unit, xml_id, code, fee_name, amount):
+    def reminder_procedure(
+            self, unit, xml_id, code, fee_name, amount, hand_over_email):
         """Return the shipped reminder procedure xml_id with the unit's fee
-        of amount on its letters to the member"""
+        of amount on its letters to the member, its hand-over list sent to
+        hand_over_email"""
         Procedure = self.get('account.dunning.procedure')
         Fee = self.get('account.dunning.fee')
         Level = self.get('account.dunning.level')
@@ -361,6 +363,9 @@ class Builder:
             Level.write([l for l in procedure.levels
                     if l.reminder_kind not in {'hand_over', 'association'}],
                 {'fee': fee.id})
+            Level.write([l for l in procedure.levels
+                    if l.reminder_kind in {'hand_over', 'association'}],
+                {'notify_email': hand_over_email})
         return procedure
 
     def statement_journal(self, company, account_number):
@@ -454,7 +459,8 @@ class Builder:
                     }])
         root.entry_fee_product = self.union_products['INNM']
         root.dunning_procedure = self.reminder_procedure(
-            root, 'procedure_norway', 'PURR', "Purregebyr", Decimal('35'))
+            root, 'procedure_norway', 'PURR', "Purregebyr", Decimal('35'),
+            'inkasso@demoforbundet.example.no')
         root.save()
         self.union_rules(root)
         self.union_root = root
@@ -524,6 +530,9 @@ class Builder:
                     'email': 'kasserer@antenneforeningen.example.dk',
                     'account_number': '7600' + ''.join(
                         self.rng.choice('0123456789') for _ in range(10)),
+                    # Members pay by FI-kort (+71) to the association's
+                    # creditor number
+                    'fik_creditor_number': '85412376',
                     'member_sequence': self.member_sequence(
                         ANTENNA_UNIT, 'A').id,
                     'legal_invoice_number': True,
@@ -533,7 +542,8 @@ class Builder:
         self.antenna_products = self.products(
             root, ANTENNA_TYPES, ANTENNA_ADDONS)
         root.dunning_procedure = self.reminder_procedure(
-            root, 'procedure_denmark', 'RYKK', "Rykkergebyr", Decimal('100'))
+            root, 'procedure_denmark', 'RYKK', "Rykkergebyr", Decimal('100'),
+            'bestyrelsen@antenneforeningen.example.dk')
         root.save()
         PriceRule.create([{
                     'name': "Pensionistrabat grundpakke",

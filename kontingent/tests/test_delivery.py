@@ -3,46 +3,20 @@
 """Invoices delivered by e-mail to a real SMTP server on 127.0.0.1"""
 import datetime
 import io
-import socket
 import unittest
-from email import message_from_bytes, policy
 from email.utils import parseaddr
 
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
-import trytond.config as config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    DB_NAME, activate_module, backup_db_cache, drop_db, restore_db_cache,
-    with_transaction)
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from ..delivery import QUEUE
 from ..demo.build import build
+from .tools import SMTPServer, TranslatedDatabase, free_port
 
 DATE = datetime.date(2026, 11, 25)
-
-
-class Mailbox:
-    "An aiosmtpd handler keeping the messages, or refusing them all"
-
-    def __init__(self, refuse=False):
-        self.refuse = refuse
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return '550 5.7.1 Refused by the test server'
-        self.messages.append(message_from_bytes(
-                envelope.content, policy=policy.default))
-        return '250 OK'
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def pdf_text(data):
@@ -61,42 +35,9 @@ def run_delivery_tasks():
             task.run()
 
 
-class DeliveryTestCase(unittest.TestCase):
+class DeliveryTestCase(
+        TranslatedDatabase, SMTPServer, unittest.TestCase):
     "Invoices delivered by e-mail, on paper and as copies"
-
-    @classmethod
-    def setUpClass(cls):
-        "Load the translations, for messages in the payers' languages"
-        cache_name = 'kontingent--nb-da'
-        drop_db()
-        if restore_db_cache(cache_name):
-            return
-        activate_module('kontingent')
-        with Transaction().start(DB_NAME, 0, close=True) as transaction:
-            Lang = Pool().get('ir.lang')
-            Lang.write(Lang.search([('code', 'in', ['nb', 'da'])]), {
-                    'translatable': True,
-                    })
-            transaction.commit()
-        Pool(DB_NAME).init(update=['kontingent'], lang=['nb', 'da'])
-        backup_db_cache(cache_name)
-
-    @classmethod
-    def tearDownClass(cls):
-        drop_db()
-
-    def setUp(self):
-        self.mailbox = Mailbox()
-        self.smtp = Controller(
-            self.mailbox, hostname='127.0.0.1', port=free_port())
-        self.smtp.start()
-        self.addCleanup(self.smtp.stop)
-        self.use_smtp(self.smtp.port)
-        self.addCleanup(config.set, 'email', 'uri', config.get(
-                'email', 'uri'))
-
-    def use_smtp(self, port):
-        config.set('email', 'uri', f'smtp://127.0.0.1:{port}')
 
     def bill(self, code, prepare=None):
         """Build a small demo, let prepare change its members, bill unit

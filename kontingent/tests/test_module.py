@@ -9,12 +9,11 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, PartyCompanyCheckEraseMixin, create_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    DB_NAME, ModuleTestCase, activate_module, backup_db_cache, drop_db,
-    restore_db_cache, with_transaction)
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from ..exceptions import AccountNumberError
+from .tools import TranslatedDatabase
 
 
 class KontingentTestCase(
@@ -66,29 +65,8 @@ def unloaded_entries(language, po_path=None):
     return unloaded
 
 
-class KontingentNorwegianTestCase(unittest.TestCase):
+class KontingentNorwegianTestCase(TranslatedDatabase, unittest.TestCase):
     "Messages reach Norwegian and Danish users in their language"
-
-    @classmethod
-    def setUpClass(cls):
-        "Load the translations the way trytond-admin -l nb da does"
-        cache_name = 'kontingent--nb-da'
-        drop_db()
-        if restore_db_cache(cache_name):
-            return
-        activate_module('kontingent')
-        with Transaction().start(DB_NAME, 0, close=True) as transaction:
-            Lang = Pool().get('ir.lang')
-            Lang.write(Lang.search([('code', 'in', ['nb', 'da'])]), {
-                    'translatable': True,
-                    })
-            transaction.commit()
-        Pool(DB_NAME).init(update=['kontingent'], lang=['nb', 'da'])
-        backup_db_cache(cache_name)
-
-    @classmethod
-    def tearDownClass(cls):
-        drop_db()
 
     def check_bad_account_number(self, language, expected):
         pool = Pool()

@@ -9,19 +9,16 @@ import unittest
 from decimal import Decimal
 from email.utils import parseaddr
 
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
-import trytond.config as config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    DB_NAME, activate_module, backup_db_cache, drop_db, restore_db_cache,
-    with_transaction)
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from ..demo.build import build
 from ..invoice_report import format_account_number
-from .test_delivery import Mailbox, free_port, pdf_text, run_delivery_tasks
+from .test_delivery import pdf_text, run_delivery_tasks
+from .tools import SMTPServer, TranslatedDatabase
 
 DATE = datetime.date(2026, 11, 25)
 DUE_DATE = DATE + datetime.timedelta(days=30)
@@ -38,54 +35,34 @@ def reminder_kids(reminder):
     return [l.kid for l in reminder.lines]
 
 
-class ReminderDeliveryTestCase(unittest.TestCase):
+class ReminderDeliveryTestCase(
+        TranslatedDatabase, SMTPServer, unittest.TestCase):
     "Reminder letters by e-mail and on paper"
-
-    @classmethod
-    def setUpClass(cls):
-        "Load the translations, for letters in the payers' languages"
-        cache_name = 'kontingent--nb-da'
-        drop_db()
-        if restore_db_cache(cache_name):
-            return
-        activate_module('kontingent')
-        with Transaction().start(DB_NAME, 0, close=True) as transaction:
-            Lang = Pool().get('ir.lang')
-            Lang.write(Lang.search([('code', 'in', ['nb', 'da'])]), {
-                    'translatable': True,
-                    })
-            transaction.commit()
-        Pool(DB_NAME).init(update=['kontingent'], lang=['nb', 'da'])
-        backup_db_cache(cache_name)
-
-    @classmethod
-    def tearDownClass(cls):
-        drop_db()
-
-    def setUp(self):
-        self.mailbox = Mailbox()
-        self.smtp = Controller(
-            self.mailbox, hostname='127.0.0.1', port=free_port())
-        self.smtp.start()
-        self.addCleanup(self.smtp.stop)
-        self.addCleanup(config.set, 'email', 'uri', config.get(
-                'email', 'uri'))
-        config.set('email', 'uri', f'smtp://127.0.0.1:{self.smtp.port}')
 
     def remind(self, attach_copies=False):
         """Build a small demo whose union bills a second claim, send the
         union's reminder run and return it"""
         pool = Pool()
         Level = pool.get('account.dunning.level')
-        Line = pool.get('kontingent.billing.line')
         ModelData = pool.get('ir.model.data')
+        build(DATE, members=20, households=8, seed=3)
+        unit = self.bill('DF')
+        level = Level(ModelData.get_id('kontingent', 'level_norway_reminder'))
+        level.attach_copies = attach_copies
+        level.save()
+        reminders, = self.run_reminders(unit.company, [REMIND_DATE])
+        self.assertGreater(len(reminders.reminders), 5)
+        return reminders
+
+    def bill(self, code):
+        """Bill unit code, a payer in three on paper, and return it with
+        the invoices e-mailed"""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
         Party = pool.get('party.party')
         Run = pool.get('kontingent.billing.run')
-        ReminderRun = pool.get('kontingent.reminder.run')
         Unit = pool.get('kontingent.unit')
-        build(DATE, members=20, households=8, seed=3)
-        unit, = Unit.search([('code', '=', 'DF')])
-        # Every other payer of the union on paper
+        unit, = Unit.search([('code', '=', code)])
         payers = Party.search([
                 ('member_unit', 'child_of', [unit.id], 'parent'),
                 ('delivery_channel', '=', 'email'),
@@ -106,17 +83,21 @@ class ReminderDeliveryTestCase(unittest.TestCase):
         # The invoices' own e-mails
         run_delivery_tasks()
         self.mailbox.messages.clear()
-        level = Level(ModelData.get_id('kontingent', 'level_norway_reminder'))
-        level.attach_copies = attach_copies
-        level.save()
-        reminders = ReminderRun(company=unit.company, date=REMIND_DATE)
-        reminders.save()
-        with Transaction().set_context(company=unit.company.id):
-            ReminderRun.preview([reminders])
-            ReminderRun.process([reminders])
-        self.assertEqual(reminders.state, 'done')
-        self.assertGreater(len(reminders.reminders), 5)
-        return reminders
+        return unit
+
+    def run_reminders(self, company, dates):
+        "Preview and send a reminder run of company on each date"
+        ReminderRun = Pool().get('kontingent.reminder.run')
+        runs = []
+        for date in dates:
+            run = ReminderRun(company=company, date=date)
+            run.save()
+            with Transaction().set_context(company=company.id):
+                ReminderRun.preview([run])
+                ReminderRun.process([run])
+            self.assertEqual(run.state, 'done')
+            runs.append(run)
+        return runs
 
     def check_letter(self, reminder, text):
         "Check the letter's text shows what to pay and how"
@@ -249,3 +230,74 @@ class ReminderDeliveryTestCase(unittest.TestCase):
             self.assertEqual(paper.state, 'to_print')
             self.assertEqual(paper.reminder, delivery.reminder)
         self.assertEqual(self.mailbox.messages, [])
+
+    @with_transaction()
+    def test_hand_over_list_emailed(self):
+        """The address of the hand-over level gets the run's list of the
+        claims handed over"""
+        pool = Pool()
+        Level = pool.get('account.dunning.level')
+        ModelData = pool.get('ir.model.data')
+        first = self.remind()
+        level = Level(
+            ModelData.get_id('kontingent', 'level_norway_hand_over'))
+        level.notify_email = 'inkasso@example.org'
+        level.save()
+        _, run = self.run_reminders(first.company, [
+                REMIND_DATE + datetime.timedelta(days=d) for d in [14, 28]])
+
+        self.assertTrue(run.hand_over_file)
+        self.assertEqual(run.hand_over_sent_to, 'inkasso@example.org')
+        message, = [m for m in self.mailbox.messages
+            if parseaddr(m['To'])[1] == 'inkasso@example.org']
+        handed_over = [l for r in run.reminders for l in r.lines]
+        self.assertIn(str(len(handed_over)), message['Subject'] + (
+                message.get_body(('plain',)).get_content()))
+        listing, = message.iter_attachments()
+        self.assertEqual(listing.get_content_type(), 'text/csv')
+        rows = list(csv.DictReader(io.StringIO(listing.get_content())))
+        self.assertEqual(rows, list(csv.DictReader(io.StringIO(
+                        run.hand_over_file.decode('utf-8')))))
+        self.assertEqual(
+            sorted(r['kid'] for r in rows),
+            sorted(l.invoice.kontingent_kid for l in handed_over))
+
+    @with_transaction()
+    def test_danish_reminders_then_association(self):
+        """Antenneforeningen's procedure: two rykkere ten days apart with a
+        DKK 100 fee and an FI-kort line each, then the claims go to the
+        association, whose board gets the list"""
+        build(DATE, members=20, households=8, seed=3)
+        unit = self.bill('AF')
+        first, second, association = self.run_reminders(unit.company, [
+                DUE_DATE + datetime.timedelta(days=d) for d in [10, 20, 30]])
+
+        claims = {l.invoice for r in first.reminders for l in r.lines}
+        self.assertTrue(claims)
+        for run in [first, second]:
+            self.assertEqual(
+                {(r.kind, r.fee) for r in run.reminders},
+                {('reminder', Decimal('100.00'))})
+            self.assertEqual(
+                {l.invoice for r in run.reminders for l in r.lines}, claims)
+        reminder = first.reminders[0]
+        pdf, = Pool().get('kontingent.reminder', type='report').render_each(
+            [reminder.id])
+        text = compact(pdf_text(pdf))
+        self.assertIn('+71<', text)
+        self.check_letter(reminder, text)
+
+        self.assertEqual(
+            {(r.kind, r.fee) for r in association.reminders},
+            {('association', Decimal(0))})
+        self.assertEqual(association.hand_over_sent_to,
+            'bestyrelsen@antenneforeningen.example.dk')
+        message, = [m for m in self.mailbox.messages
+            if parseaddr(m['To'])[1] == association.hand_over_sent_to]
+        listing, = message.iter_attachments()
+        rows = list(csv.DictReader(io.StringIO(listing.get_content())))
+        self.assertEqual(
+            sorted(r['kid'] for r in rows),
+            sorted(i.kontingent_kid for i in claims))
+        self.assertEqual(sum(Decimal(r['fees']) for r in rows),
+            200 * len(association.reminders))
