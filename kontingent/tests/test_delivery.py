@@ -10,11 +10,10 @@ from pypdf import PdfReader
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
 
 from ..delivery import QUEUE
 from ..demo.build import build
-from .tools import SMTPServer, TranslatedDatabase, free_port
+from .tools import SMTPServer, TranslatedDatabase, bill_unit, free_port
 
 DATE = datetime.date(2026, 11, 25)
 
@@ -44,8 +43,6 @@ class DeliveryTestCase(
         code and return the run's invoices"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
-        Line = pool.get('kontingent.billing.line')
-        Run = pool.get('kontingent.billing.run')
         Unit = pool.get('kontingent.unit')
         build(DATE, members=20, households=8, seed=3)
         # The demo's own done run queued its e-mails
@@ -54,18 +51,7 @@ class DeliveryTestCase(
         unit, = Unit.search([('code', '=', code)])
         if prepare:
             prepare(unit)
-        run = Run(
-            company=unit.company, unit=unit,
-            billing_date=datetime.date(2027, 1, 1),
-            invoice_date=DATE, due_date=DATE + datetime.timedelta(days=30))
-        run.save()
-        with Transaction().set_context(
-                company=unit.company.id, _skip_warnings=True):
-            Run.calculate([run])
-            run, = Run.start_processing([run])
-            for batch in run.batches():
-                Line.bill(batch)
-            Run.finish([run])
+        run = bill_unit(unit, DATE, DATE + datetime.timedelta(days=30))
         self.assertEqual(run.state, 'done')
         invoices = Invoice.search(
             [('kontingent_billing_run', '=', run.id)])

@@ -15,6 +15,7 @@ from ..demo.payments import choose_payments, payment_file
 from ..formats import ocr_giro
 from ..ocr_import import Importer
 from ..posting import is_stored
+from .tools import bill_unit
 
 DATE = datetime.date(2026, 11, 25)
 PAID_ON = DATE + datetime.timedelta(days=20)
@@ -152,19 +153,7 @@ class PaymentPostingTestCase(unittest.TestCase):
 
 def bill(union):
     "Bill the coming year's dues of union; return it"
-    pool = Pool()
-    Run = pool.get('kontingent.billing.run')
-    Line = pool.get('kontingent.billing.line')
-    run = Run(
-        company=union.company, unit=union,
-        billing_date=datetime.date(2027, 1, 1), invoice_date=DATE,
-        due_date=DATE + datetime.timedelta(days=30))
-    run.save()
-    with Transaction().set_context(company=union.company.id):
-        Run.calculate([run])
-        run, = Run.start_processing([run])
-        for batch in run.batches():
-            Line.bill(batch)
+    bill_unit(union, DATE, DATE + datetime.timedelta(days=30))
     return union
 
 

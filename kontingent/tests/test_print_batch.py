@@ -22,6 +22,7 @@ from ..demo.build import build
 from ..exceptions import PrintBatchError
 from ..manual_invoice import (
     post_single_invoices, single_invoice, single_invoice_line)
+from .tools import bill_unit
 
 DATE = datetime.date(2026, 11, 25)
 BILLING_DATE = datetime.date(2027, 1, 1)
@@ -64,9 +65,7 @@ class PrintBatchTestCase(unittest.TestCase):
         """Build a small demo and bill next year's dues of the union with
         every other member on paper"""
         pool = Pool()
-        Line = pool.get('kontingent.billing.line')
         Party = pool.get('party.party')
-        Run = pool.get('kontingent.billing.run')
         Unit = pool.get('kontingent.unit')
         build(DATE, members=30, households=8, seed=3)
         unit, = Unit.search([('code', '=', 'DF')])
@@ -74,17 +73,8 @@ class PrintBatchTestCase(unittest.TestCase):
                 ('member_unit', 'child_of', [unit.id], 'parent'),
                 ], order=[('id', 'ASC')])
         Party.write(members[::2], {'delivery_channel': 'paper'})
-        run = Run(
-            company=unit.company, unit=unit, billing_date=BILLING_DATE,
-            invoice_date=DATE, due_date=DATE + datetime.timedelta(days=30))
-        run.save()
-        with Transaction().set_context(
-                company=unit.company.id, _skip_warnings=True):
-            Run.calculate([run])
-            run, = Run.start_processing([run])
-            for batch in run.batches():
-                Line.bill(batch)
-            Run.finish([run])
+        bill_unit(unit, DATE, DATE + datetime.timedelta(days=30),
+            billing_date=BILLING_DATE)
         Transaction().commit()
 
     @classmethod

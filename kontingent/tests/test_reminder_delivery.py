@@ -18,7 +18,7 @@ from trytond.transaction import Transaction
 from ..demo.build import build
 from ..invoice_report import format_account_number
 from .test_delivery import pdf_text, run_delivery_tasks
-from .tools import SMTPServer, TranslatedDatabase
+from .tools import SMTPServer, TranslatedDatabase, bill_unit
 
 DATE = datetime.date(2026, 11, 25)
 DUE_DATE = DATE + datetime.timedelta(days=30)
@@ -58,9 +58,7 @@ class ReminderDeliveryTestCase(
         """Bill unit code, a payer in three on paper, and return it with
         the invoices e-mailed"""
         pool = Pool()
-        Line = pool.get('kontingent.billing.line')
         Party = pool.get('party.party')
-        Run = pool.get('kontingent.billing.run')
         Unit = pool.get('kontingent.unit')
         unit, = Unit.search([('code', '=', code)])
         payers = Party.search([
@@ -68,18 +66,7 @@ class ReminderDeliveryTestCase(
                 ('delivery_channel', '=', 'email'),
                 ], order=[('id', 'ASC')])
         Party.write(payers[::3], {'delivery_channel': 'paper'})
-        run = Run(
-            company=unit.company, unit=unit,
-            billing_date=datetime.date(2027, 1, 1),
-            invoice_date=DATE, due_date=DUE_DATE)
-        run.save()
-        with Transaction().set_context(
-                company=unit.company.id, _skip_warnings=True):
-            Run.calculate([run])
-            run, = Run.start_processing([run])
-            for batch in run.batches():
-                Line.bill(batch)
-            Run.finish([run])
+        bill_unit(unit, DATE, DUE_DATE)
         # The invoices' own e-mails
         run_delivery_tasks()
         self.mailbox.messages.clear()

@@ -1,7 +1,8 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Set-up shared by the test cases: a database with the Norwegian and
-Danish translations, a real SMTP server on 127.0.0.1"""
+Danish translations, a real SMTP server on 127.0.0.1, billing a unit"""
+import datetime
 import socket
 from email import message_from_bytes, policy
 
@@ -80,3 +81,24 @@ class SMTPServer:
 
     def use_smtp(self, port):
         config.set('email', 'uri', f'smtp://127.0.0.1:{port}')
+
+
+def bill_unit(
+        unit, invoice_date, due_date, billing_date=datetime.date(2027, 1, 1)):
+    """Bill the dues of unit for the periods holding billing_date by a run,
+    batch by batch as the workers do; return the run"""
+    pool = Pool()
+    Line = pool.get('kontingent.billing.line')
+    Run = pool.get('kontingent.billing.run')
+    run = Run(
+        company=unit.company, unit=unit, billing_date=billing_date,
+        invoice_date=invoice_date, due_date=due_date)
+    run.save()
+    with Transaction().set_context(
+            company=unit.company.id, _skip_warnings=True):
+        Run.calculate([run])
+        run, = Run.start_processing([run])
+        for batch in run.batches():
+            Line.bill(batch)
+        Run.finish([run])
+    return run
