@@ -586,6 +586,37 @@ def command_print_batch(options):
         print(f"kontingent: {line}", file=sys.stderr)
 
 
+def _read_bounces(pool, path):
+    """Record the bounces of the Maildir at path; return a line for each new
+    message saying what was made of it"""
+    Delivery = pool.get('kontingent.invoice.delivery')
+    lines = []
+    for name, (outcome, detail) in Delivery.read_bounces(path):
+        if isinstance(detail, Delivery):
+            detail = (f"{detail.printed_record.rec_name} to {detail.email}, "
+                f"{detail.state}")
+        lines.append(f"{name}: {outcome}: {detail or 'no Message-ID'}")
+    return lines
+
+
+def command_bounces(options):
+    from trytond.config import config
+
+    path = options.maildir or config.get('kontingent', 'bounce_maildir')
+    if not path:
+        raise CommandError("give the Maildir of the bounces, or set "
+            "bounce_maildir in the [kontingent] section of trytond.conf")
+    if not os.path.isdir(os.path.join(path, 'new')):
+        raise CommandError(f"{path} is no Maildir: it has no new folder")
+    pool = existing_database(options.database)
+    # The messages are marked read when the transaction commits
+    lines = in_transaction(
+        options.database, _read_bounces, pool, path, language='en')
+    for line in lines:
+        print(line)
+    print(f"{len(lines)} new messages read")
+
+
 def _reminder_run(pool, options, today):
     "Return the id of the reminder run to send: the one given, or a new one"
     from trytond.exceptions import UserError
@@ -847,6 +878,18 @@ def build_parser():
         '-o', '--output', required=True, metavar='DIR',
         help="where to write the PDF and the manifest")
     print_batch.set_defaults(function=command_print_batch)
+
+    bounces = commands.add_parser(
+        'bounces', help="read the bounces of invoice and reminder e-mails "
+        "from a Maildir: each e-mail a delivery status notification "
+        "reports failed is marked bounced and goes on paper; the messages "
+        "read are marked read")
+    bounces.add_argument('-d', '--database', required=True)
+    bounces.add_argument(
+        'maildir', nargs='?',
+        help="(default: bounce_maildir of the [kontingent] section of "
+        "trytond.conf)")
+    bounces.set_defaults(function=command_bounces)
     return parser
 
 

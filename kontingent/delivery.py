@@ -1,13 +1,17 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import logging
+import os
 import smtplib
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, make_msgid
+
+from sql import Null
 
 import trytond.config as config
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.sendmail import get_smtp_server, send_message
@@ -18,8 +22,11 @@ from trytond.wizard import (
     Button, StateReport, StateTransition, StateView, Wizard)
 
 from .exceptions import DeliveryError
+from .formats import dsn
 from .invoice_report import InvoiceDocument
 from .party import DELIVERY_CHANNELS
+
+logger = logging.getLogger(__name__)
 
 # The ir.queue of e-mail batches: rendering and sending invoices must not
 # hold up the billing batches on their own queue
@@ -41,7 +48,7 @@ STATES = [
 
 
 def email_attempts():
-    "How many times an e-mail is tried before the invoice goes on paper"
+    "How many times an e-mail is tried before the document goes on paper"
     return config.getint('kontingent', 'email_attempts', default=3)
 
 
@@ -88,10 +95,20 @@ class InvoiceDelivery(ModelSQL, ModelView):
         states={
             'invisible': ~Eval('reason'),
             })
+    message_id = fields.Char(
+        "Message-ID", readonly=True, strip=False,
+        states={
+            'invisible': ~Eval('message_id'),
+            },
+        help="The Message-ID of the e-mail sent: a bounce returns it.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        table = cls.__table__()
+        cls._sql_indexes.add(Index(
+                table, (table.message_id, Index.Equality()),
+                where=table.message_id != Null))
         cls._order.insert(0, ('id', 'DESC'))
         cls._buttons.update({
                 'bounce': {
@@ -209,6 +226,7 @@ class InvoiceDelivery(ModelSQL, ModelView):
                 else:
                     delivery.attempts += 1
                     delivery.state = 'sent'
+                    delivery.message_id = message['Message-ID']
                     delivery.date = datetime.datetime.now()
                     delivery.reason = None
         finally:
@@ -243,6 +261,59 @@ class InvoiceDelivery(ModelSQL, ModelView):
             date=datetime.datetime.now())
         delivery.to_paper(reason)
         return delivery
+
+    @classmethod
+    def read_bounces(cls, path=None):
+        """Record the bounces among the new messages of the Maildir at path
+        (by default [kontingent] bounce_maildir); return, for each message,
+        its file name and what was made of it as (outcome, detail)
+
+        The messages are marked read once the transaction is committed:
+        a bounce read by a transaction that fails is read again.
+        """
+        path = path or config.get('kontingent', 'bounce_maildir')
+        if not path:
+            return []
+        new = os.path.join(path, 'new')
+        names = sorted(n for n in os.listdir(new) if not n.startswith('.'))
+        results = []
+        for name in names:
+            with open(os.path.join(new, name), 'rb') as file:
+                results.append((name, cls.record_bounce(file.read())))
+        reader = Transaction().join(MaildirReader(path))
+        reader.names.extend(n for n in names if n not in reader.names)
+        return results
+
+    @classmethod
+    def record_bounce(cls, data):
+        """Mark bounced the e-mail a delivery status notification (bytes)
+        reports failed for good, and put it on paper; return the outcome
+        and its detail:
+
+        - bounced: the delivery bounced now;
+        - already: the delivery was bounced or is not sent;
+        - delayed: the server still tries, nothing to do;
+        - unknown: the report is about no e-mail sent from here;
+        - ignored: the message is no report, or breaks RFC 3464.
+        """
+        try:
+            report = dsn.parse(data)
+        except dsn.DSNError as exception:
+            return 'ignored', str(exception)
+        if not report.failed:
+            return 'delayed', report.original_message_id
+        deliveries = report.original_message_id and cls.search([
+                ('message_id', '=', report.original_message_id),
+                ], limit=1)
+        if not deliveries:
+            return 'unknown', report.original_message_id
+        delivery, = deliveries
+        if delivery.state != 'sent':
+            return 'already', delivery
+        failed = report.failed[0]
+        delivery.reason = failed.diagnostic or failed.status
+        cls.bounce([delivery])
+        return 'bounced', delivery
 
     @classmethod
     @ModelView.button
@@ -311,6 +382,9 @@ class InvoiceDelivery(ModelSQL, ModelView):
         message['From'] = formataddr((sender_name, self.sender()))
         message['To'] = formataddr((self.party.name, self.email))
         message['Subject'] = subject
+        _, _, domain = self.sender().rpartition('@')
+        message['Message-ID'] = make_msgid(
+            idstring=f'kontingent.{self.id}', domain=domain or None)
         return message
 
     @property
@@ -323,6 +397,60 @@ class InvoiceDelivery(ModelSQL, ModelView):
         unit = self.sending_unit
         return (unit and unit.document_setting('email')
             or config.get('email', 'from'))
+
+
+class MaildirReader:
+    """Marks the messages read, as a mail client would, when the
+    transaction that recorded them commits"""
+
+    def __init__(self, path):
+        self.path = path
+        self.names = []
+
+    def __eq__(self, other):
+        return (isinstance(other, MaildirReader)
+            and other.path == self.path)
+
+    def __hash__(self):
+        return hash(self.path)
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        names, self.names = self.names, []
+        for name in names:
+            # Maildir: a message read moves from new to cur, flagged Seen
+            try:
+                os.rename(os.path.join(self.path, 'new', name),
+                    os.path.join(self.path, 'cur', f'{name}:2,S'))
+            except OSError:
+                logger.warning(
+                    "could not mark %s read in %s", name, self.path,
+                    exc_info=True)
+
+    def tpc_abort(self, transaction):
+        pass
+
+    def abort(self, transaction):
+        pass
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append((
+                'kontingent.invoice.delivery|read_bounces',
+                "Read Bounced E-mails"))
 
 
 class Invoice(metaclass=PoolMeta):
@@ -343,8 +471,9 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     invoice_deliveries = fields.One2Many(
-        'kontingent.invoice.delivery', 'party', "Invoice Deliveries",
-        readonly=True)
+        'kontingent.invoice.delivery', 'party', "Deliveries",
+        readonly=True,
+        help="The invoices and reminder letters delivered to the party.")
 
     @classmethod
     def copy(cls, parties, default=None):

@@ -3,6 +3,9 @@
 """Invoices delivered by e-mail to a real SMTP server on 127.0.0.1"""
 import datetime
 import io
+import mailbox
+import os
+import tempfile
 import unittest
 from email.utils import parseaddr
 
@@ -10,9 +13,12 @@ from pypdf import PdfReader
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
 
-from ..delivery import QUEUE
+from ..delivery import QUEUE, MaildirReader
 from ..demo.build import build
+from ..formats import dsn
+from .test_formats_dsn import BOUNCES
 from .tools import SMTPServer, TranslatedDatabase, bill_unit, free_port
 
 DATE = datetime.date(2026, 11, 25)
@@ -127,6 +133,72 @@ class DeliveryTestCase(
             self.assertNotIn('KOPI', text)
         self.assertEqual(
             len(invoices[0].party.invoice_deliveries), 1)
+
+    @with_transaction()
+    def test_bounces_read_from_maildir(self):
+        """A report that an e-mail failed for good bounces its delivery to
+        paper, once; delays, unknown e-mails and other mail change nothing;
+        the messages are marked read when the transaction commits"""
+        pool = Pool()
+        Delivery = pool.get('kontingent.invoice.delivery')
+        invoices = self.bill('DF')
+        run_delivery_tasks()
+        sent = {d.message_id: d for i in invoices
+            for d in i.kontingent_deliveries if d.state == 'sent'}
+        self.assertEqual(len(sent), len(self.mailbox.messages))
+        bounced, delayed = [sent[m['Message-ID']]
+            for m in self.mailbox.messages[:2]]
+        user_unknown = 'smtp; 550 5.1.1 <x@example.net>: user unknown'
+
+        def report(message, action, status, diagnostic=''):
+            recipient = parseaddr(message['To'])[1]
+            return dsn.build(message, [dsn.RecipientStatus(
+                        recipient, action, status, diagnostic)],
+                reporting_mta='mx.example.net',
+                sender='MAILER-DAEMON@mx.example.net').as_bytes()
+        first, second = self.mailbox.messages[:2]
+        unknown = first.__class__()
+        for name, value in first.items():
+            unknown[name] = value
+        unknown.replace_header('Message-ID', '<elsewhere@example.org>')
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, 'bounces')
+            maildir = mailbox.Maildir(path)
+            files = {
+                'failed': report(first, 'failed', '5.1.1', user_unknown),
+                'delayed': report(second, 'delayed', '4.4.1'),
+                'unknown': report(unknown, 'failed', '5.1.1'),
+                'vacation': (BOUNCES / 'vacation_reply.eml').read_bytes(),
+                }
+            keys = {maildir.add(mailbox.MaildirMessage(data)): name
+                for name, data in files.items()}
+
+            results = Delivery.read_bounces(path)
+
+            outcomes = {keys[key]: outcome for key, (outcome, _) in results}
+            self.assertEqual(outcomes, {
+                    'failed': 'bounced', 'delayed': 'delayed',
+                    'unknown': 'unknown', 'vacation': 'ignored'})
+            self.assertEqual(bounced.state, 'bounced')
+            self.assertEqual(bounced.reason, ' '.join(user_unknown.split()))
+            paper, = [d for d in bounced.invoice.kontingent_deliveries
+                if d.channel == 'paper']
+            self.assertEqual(paper.state, 'to_print')
+            self.assertIn(bounced.email, paper.reason)
+            self.assertEqual(delayed.state, 'sent')
+            # Read again before the commit: the bounce is not counted twice
+            results = Delivery.read_bounces(path)
+            self.assertEqual(
+                {keys[k]: o for k, (o, _) in results}['failed'], 'already')
+            self.assertEqual(len(bounced.invoice.kontingent_deliveries), 2)
+
+            reader = Transaction().join(MaildirReader(path))
+            self.assertEqual(sorted(reader.names), sorted(keys))
+            reader.tpc_finish(Transaction())
+            self.assertEqual(os.listdir(os.path.join(path, 'new')), [])
+            self.assertEqual(
+                {maildir.get_message(k).get_flags() for k in keys}, {'S'})
+            self.assertEqual(Delivery.read_bounces(path), [])
 
     @with_transaction()
     def test_refused_email_goes_on_paper(self):

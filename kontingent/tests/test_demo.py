@@ -193,6 +193,21 @@ class CommandLineTestCase(unittest.TestCase):
         self.assertIn("'-3' is not a whole number of 0 or more",
             result.stderr)
 
+    def test_bounces_without_maildir(self):
+        with tempfile.TemporaryDirectory() as directory:
+            config = os.path.join(directory, 'trytond.conf')
+            with open(config, 'w') as file:
+                file.write(
+                    f"[database]\nuri = sqlite://\npath = {directory}\n")
+            result = run_command('bounces', '-d', 'x', config=config)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("set bounce_maildir in the [kontingent] section",
+                result.stderr)
+            result = run_command(
+                'bounces', '-d', 'x', directory, config=config)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn(f"{directory} is no Maildir", result.stderr)
+
     def test_bad_date(self):
         result = self.run_command('demo', '-d', 'x', '--date', '2026-13-01')
         self.assertEqual(result.returncode, 2)
