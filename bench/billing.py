@@ -125,7 +125,10 @@ def set_up(database, members):
 
 def load_members(union_id, count):
     """Copy the union's first active member, who pays alone, count times
-    with new names and member numbers; every 20th copy pays for the next"""
+    with new names and member numbers; every 20th copy pays for the next
+
+    The demo's KIDs of 12 digits leave 5 to number the claims: the union
+    grown this big takes KIDs of 15 digits, 8 for the claims."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
@@ -136,6 +139,8 @@ def load_members(union_id, count):
     Unit = pool.get('kontingent.unit')
     cursor = Transaction().connection.cursor()
     union = Unit(union_id)
+    union.kid_length = 15
+    union.save()
     model, = Membership.search([
             ('unit', 'child_of', [union_id], 'parent'),
             ('state', '=', 'active'),
