@@ -18,6 +18,7 @@ from trytond.transaction import Transaction
 
 from ..demo.build import DEMO_UNIT, build
 from ..formats import kid
+from .tools import sqlite_config
 
 DATE = datetime.date(2026, 11, 25)
 
@@ -134,10 +135,7 @@ class BillCommandTestCase(unittest.TestCase):
 
     def test_bill(self):
         with tempfile.TemporaryDirectory() as directory:
-            config = os.path.join(directory, 'trytond.conf')
-            with open(config, 'w') as file:
-                file.write(
-                    f"[database]\nuri = sqlite://\npath = {directory}\n")
+            config = sqlite_config(directory)
             result = run_command(
                 'demo', '-d', 'demo', '--members', '40', '--households', '5',
                 '--date', DATE.isoformat(), config=config)
@@ -195,10 +193,7 @@ class CommandLineTestCase(unittest.TestCase):
 
     def test_bounces_without_maildir(self):
         with tempfile.TemporaryDirectory() as directory:
-            config = os.path.join(directory, 'trytond.conf')
-            with open(config, 'w') as file:
-                file.write(
-                    f"[database]\nuri = sqlite://\npath = {directory}\n")
+            config = sqlite_config(directory)
             result = run_command('bounces', '-d', 'x', config=config)
             self.assertEqual(result.returncode, 2)
             self.assertIn("set bounce_maildir in the [kontingent] section",

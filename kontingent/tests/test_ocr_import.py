@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from ..demo import payments
 from ..demo.build import DEMO_UNIT
 from .test_demo import DATE, run_command
+from .tools import sqlite_config
 
 
 class ImportOCRCommandTestCase(unittest.TestCase):
@@ -23,10 +24,7 @@ class ImportOCRCommandTestCase(unittest.TestCase):
 
     def test_import_ocr(self):
         with tempfile.TemporaryDirectory() as directory:
-            config = os.path.join(directory, 'trytond.conf')
-            with open(config, 'w') as file:
-                file.write(
-                    f"[database]\nuri = sqlite://\npath = {directory}\n")
+            config = sqlite_config(directory)
             result = run_command(
                 'demo', '-d', 'demo', '--members', '40', '--households', '5',
                 '--date', DATE.isoformat(), config=config)

@@ -22,7 +22,7 @@ from ..demo.build import build
 from ..exceptions import PrintBatchError
 from ..manual_invoice import (
     post_single_invoices, single_invoice, single_invoice_line)
-from .tools import bill_unit
+from .tools import bill_unit, sqlite_config
 
 DATE = datetime.date(2026, 11, 25)
 BILLING_DATE = datetime.date(2027, 1, 1)
@@ -332,10 +332,7 @@ class PrintBatchCommandTestCase(unittest.TestCase):
 
     def test_print_batch(self):
         with tempfile.TemporaryDirectory() as directory:
-            config = os.path.join(directory, 'trytond.conf')
-            with open(config, 'w') as file:
-                file.write(
-                    f"[database]\nuri = sqlite://\npath = {directory}\n")
+            config = sqlite_config(directory)
             result = test_demo.run_command(
                 'demo', '-d', 'demo', '--members', '40', '--households', '5',
                 '--date', DATE.isoformat(), config=config)

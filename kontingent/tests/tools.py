@@ -3,6 +3,7 @@
 """Set-up shared by the test cases: a database with the Norwegian and
 Danish translations, a real SMTP server on 127.0.0.1, billing a unit"""
 import datetime
+import os
 import socket
 from email import message_from_bytes, policy
 
@@ -55,6 +56,15 @@ class Mailbox:
         self.messages.append(message_from_bytes(
                 envelope.content, policy=policy.default))
         return '250 OK'
+
+
+def sqlite_config(directory):
+    """Write a trytond.conf keeping SQLite databases in directory, for the
+    kontingent command; return its path"""
+    path = os.path.join(directory, 'trytond.conf')
+    with open(path, 'w') as file:
+        file.write(f"[database]\nuri = sqlite://\npath = {directory}\n")
+    return path
 
 
 def free_port():
