@@ -378,11 +378,12 @@ class InvoiceDelivery(ModelSQL, ModelView):
 
     def new_message(self, sender_name, subject):
         "Return an e-mail from the payee unit to the payer"
+        sender = self.sender()
         message = EmailMessage()
-        message['From'] = formataddr((sender_name, self.sender()))
+        message['From'] = formataddr((sender_name, sender))
         message['To'] = formataddr((self.party.name, self.email))
         message['Subject'] = subject
-        _, _, domain = self.sender().rpartition('@')
+        _, _, domain = sender.rpartition('@')
         message['Message-ID'] = make_msgid(
             idstring=f'kontingent.{self.id}', domain=domain or None)
         return message

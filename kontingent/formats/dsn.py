@@ -146,11 +146,12 @@ def parse(data):
             or _address(block.get('Original-Recipient')))
         if not recipient:
             raise InvalidReport("a recipient block has no Final-Recipient")
+        # A status may be followed by a comment: "5.1.1 (user unknown)"
+        status, *_ = str(block.get('Status', '')).split() or ['']
         recipients.append(RecipientStatus(
                 recipient=recipient,
                 action=str(block.get('Action', '')).strip().lower(),
-                status=str(block.get('Status', '')).strip().split()[0]
-                if block.get('Status') else '',
+                status=status,
                 diagnostic=' '.join(
                     str(block.get('Diagnostic-Code', '')).split())))
     return DeliveryReport(
