@@ -18,7 +18,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import BillingError, PriceError
-from .posting import insert_rows, post_claims
+from .posting import insert_rows, post_claims, update_rows
 
 # Lines billed per transaction: a few hundred keeps Tryton's prefetch cheap
 # and a crash costs little work; one payer's claims never straddle a batch.
@@ -754,10 +754,16 @@ class BillingLine(ModelSQL, ModelView):
             except UserError as exception:
                 return exception.message
         for price_line in unbilled:
-            try:
-                price_line.product.account_revenue_used
-            except UserError as exception:
-                return exception.message
+            key = ('revenue', price_line.product.id)
+            if key not in memo:
+                try:
+                    price_line.product.account_revenue_used
+                except UserError as exception:
+                    memo[key] = exception.message
+                else:
+                    memo[key] = None
+            if memo[key]:
+                return memo[key]
 
     @classmethod
     @ModelView.button
@@ -785,7 +791,7 @@ class BillingLine(ModelSQL, ModelView):
     @classmethod
     def bill(cls, lines):
         """Create and post one invoice per payer and payee for the lines
-        still to bill, in one transaction
+        still to bill, in one transaction; return the invoices
 
         Lines billed meanwhile by a resumed run are skipped: the row lock
         keeps two workers apart, the unique claim index keeps two runs
@@ -795,10 +801,10 @@ class BillingLine(ModelSQL, ModelView):
         Run = pool.get('kontingent.billing.run')
         Invoice = pool.get('account.invoice')
         if not lines:
-            return
+            return []
         if backend.name != 'sqlite':
             cls.lock(lines)
-        run = lines[0].run
+        run = Run(cls.read([lines[0].id], ['run'])[0]['run'])
         # Records read in the run's company see its accounts and prices
         with Transaction().set_context(
                 company=run.company.id, _check_access=False,
@@ -806,7 +812,7 @@ class BillingLine(ModelSQL, ModelView):
             lines = [l for l in cls.browse([l.id for l in lines])
                 if l.state == 'to_bill' and l.run.state == 'processing']
             if not lines:
-                return
+                return []
             run = lines[0].run
             run.lock_sequences({l.payee for l in lines})
             lines = cls.refuse_billed(lines)
@@ -818,12 +824,14 @@ class BillingLine(ModelSQL, ModelView):
             # post() adds warnings for staff about taxes, dates and similar
             # invoices: the run has settled those for every line
             invoice_ids = post_claims(invoices)
-            for invoice_id, group in zip(invoice_ids, groups):
-                for line in group:
-                    line.invoice = invoice_id
-                    line.state = 'billed'
-            cls.save(lines)
+            update_rows(cls, 'invoice', {
+                    line.id: invoice_id
+                    for invoice_id, group in zip(invoice_ids, groups)
+                    for line in group}, state='billed')
         Run.finish([run])
+        # With their payers as read for billing, not read again
+        return [Invoice(i, party=g[0].payer)
+            for i, g in zip(invoice_ids, groups)]
 
     @classmethod
     def refuse_billed(cls, lines):

@@ -25,6 +25,7 @@ from .exceptions import DeliveryError
 from .formats import dsn
 from .invoice_report import InvoiceDocument
 from .party import DELIVERY_CHANNELS
+from .posting import insert
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,9 @@ class InvoiceDelivery(ModelSQL, ModelView):
         """Log the delivery of each invoice in its payer's channel and queue
         the e-mails; return the deliveries"""
         deliveries = [cls.for_invoice(i, is_copy=is_copy) for i in invoices]
-        cls.save(deliveries)
+        # Built from checked values: a billing batch logs hundreds at once
+        deliveries = cls.browse(
+            insert(cls, deliveries, [{}] * len(deliveries)))
         cls.queue_emails([d for d in deliveries if d.state == 'queued'])
         return deliveries
 
@@ -492,14 +495,10 @@ class BillingLine(metaclass=PoolMeta):
         thousand members then never waits for one last huge transaction"""
         pool = Pool()
         Delivery = pool.get('kontingent.invoice.delivery')
-        ids = [l.id for l in lines]
-        to_bill = {l.id for l in cls.browse(ids) if l.state == 'to_bill'}
-        super().bill(lines)
-        billed = [l for l in cls.browse(ids)
-            if l.id in to_bill and l.state == 'billed']
-        invoices = sorted({l.invoice for l in billed}, key=lambda i: i.id)
+        invoices = super().bill(lines)
         if invoices:
             Delivery.deliver(invoices)
+        return invoices
 
 
 class InvoiceCopyStart(ModelView):

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sql import Cast, Literal, Select
 from sql.aggregate import Sum
+from sql.conditionals import Case
 from sql.functions import Abs, CurrentTimestamp, Function, Round
 
 from trytond import backend
@@ -114,11 +115,7 @@ def insert_posted(invoices):
             for _ in invoice.lines])
     move_ids = insert_moves(
         company, invoices, invoice_ids, line_ids, amounts, today)
-    table = Invoice.__table__()
-    cursor = Transaction().connection.cursor()
-    for invoice_id, move_id in zip(invoice_ids, move_ids):
-        cursor.execute(*table.update(
-                [table.move], [move_id], where=table.id == invoice_id))
+    update_rows(Invoice, 'move', dict(zip(invoice_ids, move_ids)))
     posted = Invoice.browse(invoice_ids)
     if PaymentMeanRule.search([], limit=1):
         Invoice.set_payment_means(posted)
@@ -324,6 +321,37 @@ def insert(Model, records, extra_values):
         values.update(extra)
         rows.append(values)
     return insert_rows(Model, rows)
+
+
+def update_rows(Model, name, values, **constants):
+    """Set field name of each record id to values[id], and the constant
+    values, with one statement for all, as a later write leaves them"""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    table = Model.__table__()
+    field = Model._fields[name]
+    columns = [getattr(table, name), table.write_uid, table.write_date]
+    for sub_ids in grouped_slice(sorted(values), 500):
+        sub_ids = list(sub_ids)
+        value = Case(*((table.id == i, field.sql_format(values[i]))
+                for i in sub_ids))
+        cursor.execute(*table.update(
+                columns + [getattr(table, n) for n in constants],
+                [value, transaction.user, CurrentTimestamp()]
+                + [Model._fields[n].sql_format(v)
+                    for n, v in constants.items()],
+                where=fields.SQL_OPERATORS['in'](table.id, sub_ids)))
+    forget(Model, values)
+
+
+def forget(Model, ids):
+    "Drop the records written in SQL from the caches of the transaction"
+    transaction = Transaction()
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        if Model.__name__ in cache:
+            for id_ in ids:
+                cache[Model.__name__].pop(id_, None)
 
 
 def is_stored(field):
