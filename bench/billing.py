@@ -11,11 +11,12 @@ migration would load them.  Then a billing run for the whole union and the
 coming year is timed in its two phases:
 
 1. calculate: price every membership with its rules, write the run's lines,
-   key figures and changes (one transaction, as the button does);
+   key figures and changes, in parts of 2,000 memberships (as the button
+   does for a run of more);
 2. confirm: create and post one invoice per payer with its KID, in batches.
-   On PostgreSQL the batches are ir.queue tasks run by --workers
-   trytond-worker processes, as in production; on SQLite, which allows one
-   writer, they run one after the other in this process.
+On PostgreSQL the parts and the batches are ir.queue tasks run by --workers
+trytond-worker processes, as in production; on SQLite, which allows one
+writer, they run one after the other in this process.
 
 The baseline is bench/subscription_baseline.py on --baseline-members
 members (200 by default: stock sale_subscription saves all its invoices in
@@ -33,6 +34,7 @@ The last line printed is, for scripts to read:
     RESULT members=N invoices_per_s=R baseline_invoices_per_s=B ratio=X
 """
 import argparse
+import contextlib
 import datetime
 import os
 import re
@@ -206,12 +208,39 @@ def create_run(union_id):
 
 
 def calculate(run_id):
+    "Calculate the run, or queue its parts; return its state"
     from trytond.pool import Pool
 
     Run = Pool().get('kontingent.billing.run')
     Run.calculate([Run(run_id)])
+    return Run(run_id).state
+
+
+def figures(run_id):
+    from trytond.pool import Pool
+
+    Run = Pool().get('kontingent.billing.run')
     run = Run(run_id)
     return run.members, run.errors
+
+
+def queued_tasks():
+    "Return the ids of the billing queue's tasks not run yet"
+    from trytond.modules.kontingent.billing import QUEUE
+    from trytond.pool import Pool
+
+    Queue = Pool().get('ir.queue')
+    return [t.id for t in Queue.search([
+                ('name', '=', QUEUE),
+                ('finished_at', '=', None),
+                ], order=[('id', 'ASC')])]
+
+
+def run_task(task_id):
+    from trytond.pool import Pool
+
+    Queue = Pool().get('ir.queue')
+    Queue(task_id).run()
 
 
 def confirm(run_id):
@@ -244,12 +273,12 @@ def finish(run_id):
     Run.finish([Run(run_id)])
 
 
-def progress(run_id):
+def run_progress(run_id):
     from trytond.pool import Pool
 
     Run = Pool().get('kontingent.billing.run')
     run = Run(run_id)
-    return run.state, run.lines_done
+    return run.state, run.progress
 
 
 def check(run_id):
@@ -300,37 +329,46 @@ def drop_database(name):
         transaction.database.drop(transaction.connection, name)
 
 
-def bill_with_workers(database, run_id, workers, in_transaction):
-    """Queue the batches and let trytond-worker processes bill them;
-    return when the run is done
+@contextlib.contextmanager
+def billing_workers(database, workers):
+    """Start workers trytond-worker processes on the billing queue, as in
+    production; yield them (None for none) and stop them
 
     The workers take the billing queue only: rendering the invoice
     documents, queued by posting, is left out as in the baseline.
     """
     from trytond.modules.kontingent.billing import QUEUE
 
-    in_transaction(database, confirm, run_id)
+    if not workers:
+        yield None
+        return
     command = [os.path.join(os.path.dirname(sys.executable),
             'trytond-worker'), '-d', database, '-n', str(workers),
         '--name', QUEUE,
-        # The batches were queued before the workers listened: poll often
+        # Tasks queued while the workers listen elsewhere: poll often
         '-t', '1']
     worker = subprocess.Popen(
         command, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        last, stalled_since = -1, time.monotonic()
-        while True:
-            state, done = in_transaction(database, progress, run_id)
-            if state == 'done':
-                return
-            if done != last:
-                last, stalled_since = done, time.monotonic()
-                print(f"  billed {done}", file=sys.stderr)
-            elif time.monotonic() - stalled_since > 300:
-                raise SystemExit("the workers billed nothing for 5 minutes")
-            time.sleep(1)
+        yield worker
     finally:
         stop_workers(worker)
+
+
+def wait_while(database, run_id, state, in_transaction):
+    "Wait for the workers to take the run out of state"
+    last, stalled_since = -1, time.monotonic()
+    while True:
+        current, progress = in_transaction(database, run_progress, run_id)
+        if current != state:
+            return current
+        if progress != last:
+            last, stalled_since = progress, time.monotonic()
+            print(f"  {state} {progress:.0%}", file=sys.stderr)
+        elif time.monotonic() - stalled_since > 300:
+            raise SystemExit(f"the workers did nothing for 5 minutes "
+                f"while the run was {state}")
+        time.sleep(1)
 
 
 def stop_workers(process):
@@ -340,7 +378,27 @@ def stop_workers(process):
     process.wait()
 
 
-def bill_in_process(database, run_id, in_transaction):
+def calculate_run(database, run_id, worker, in_transaction):
+    """Calculate the run: a large one in parts, by the workers or, without
+    them, one after the other in this process"""
+    state = in_transaction(database, calculate, run_id)
+    if state != 'calculating':
+        return
+    if worker:
+        wait_while(database, run_id, 'calculating', in_transaction)
+        return
+    while task_ids := in_transaction(database, queued_tasks):
+        for task_id in task_ids:
+            in_transaction(database, run_task, task_id)
+
+
+def bill_run(database, run_id, worker, in_transaction):
+    """Bill the calculated run: by the workers, a queued batch after the
+    other, or without them in this process"""
+    if worker:
+        in_transaction(database, confirm, run_id)
+        wait_while(database, run_id, 'processing', in_transaction)
+        return
     batches = in_transaction(database, start_processing, run_id)
     for batch in batches:
         in_transaction(database, bill, batch)
@@ -360,11 +418,9 @@ def bill_members(database, members, workers, prepare=None):
     if prepare:
         in_transaction(database, prepare)
     run_id = in_transaction(database, create_run, union_id)
-    in_transaction(database, calculate, run_id)
-    if workers:
-        bill_with_workers(database, run_id, workers, in_transaction)
-    else:
-        bill_in_process(database, run_id, in_transaction)
+    with billing_workers(database, workers) as worker:
+        calculate_run(database, run_id, worker, in_transaction)
+        bill_run(database, run_id, worker, in_transaction)
     return union_id, run_id
 
 
@@ -399,18 +455,18 @@ def run(options):
         f"{time.perf_counter() - started:.0f} s (not timed)")
     try:
         run_id = in_transaction(database, create_run, union_id)
-        started = time.perf_counter()
-        members, errors = in_transaction(database, calculate, run_id)
-        calculate_s = time.perf_counter() - started
-        print(f"calculate: {members} members to bill, {errors} errors, "
-            f"{calculate_s:.1f} s, {members / calculate_s:.1f} members/s")
-        started = time.perf_counter()
-        if sqlite or not options.workers:
-            bill_in_process(database, run_id, in_transaction)
-        else:
-            bill_with_workers(
-                database, run_id, options.workers, in_transaction)
-        confirm_s = time.perf_counter() - started
+        workers = 0 if sqlite else options.workers
+        with billing_workers(database, workers) as worker:
+            started = time.perf_counter()
+            calculate_run(database, run_id, worker, in_transaction)
+            calculate_s = time.perf_counter() - started
+            members, errors = in_transaction(database, figures, run_id)
+            print(f"calculate: {members} members to bill, {errors} errors, "
+                f"{calculate_s:.1f} s, {members / calculate_s:.1f} "
+                "members/s")
+            started = time.perf_counter()
+            bill_run(database, run_id, worker, in_transaction)
+            confirm_s = time.perf_counter() - started
         invoices = in_transaction(database, check, run_id)
         print(f"confirm: {invoices} invoices posted, {confirm_s:.1f} s, "
             f"{invoices / confirm_s:.1f} invoices/s, "

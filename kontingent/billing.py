@@ -28,6 +28,9 @@ BATCH_SIZE = 250
 QUEUE = 'kontingent_billing'
 # Memberships priced between two writes of billing lines
 CALCULATE_SIZE = 200
+# Memberships a queued task calculates: runs of more are calculated in
+# parts, by as many workers as there are
+CALCULATE_PART_SIZE = 2000
 
 STATES = {
     'readonly': Eval('state') != 'draft',
@@ -106,8 +109,16 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     lines_done = fields.Function(fields.Integer("Billed"), 'get_counts')
     progress = fields.Function(
         fields.Float("Progress", digits=(1, 4)), 'get_counts')
+    memberships_to_calculate = fields.Integer(
+        "Memberships to Calculate", readonly=True,
+        states={
+            'invisible': Eval('state') != 'calculating',
+            },
+        help="The memberships found when the run was calculated in parts "
+        "by the workers.")
     state = fields.Selection([
             ('draft', "Draft"),
+            ('calculating', "Calculating"),
             ('calculated', "Calculated"),
             ('processing', "Processing"),
             ('done', "Done"),
@@ -124,6 +135,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         cls._transitions |= {
             ('draft', 'calculated'),
             ('calculated', 'calculated'),
+            ('calculating', 'calculated'),
+            ('calculating', 'cancelled'),
             ('calculated', 'processing'),
             ('processing', 'processing'),
             ('processing', 'done'),
@@ -144,7 +157,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'cancel': {
-                    'invisible': ~Eval('state').in_(['draft', 'calculated']),
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'calculating', 'calculated']),
                     'icon': 'tryton-cancel',
                     'depends': ['state'],
                     },
@@ -206,14 +220,20 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         for run in runs:
             state_counts = counts[run.id]
             billable = state_counts['to_bill'] + state_counts['billed']
+            if run.state == 'calculating':
+                calculated = sum(state_counts.values())
+                progress = (calculated / run.memberships_to_calculate
+                    if run.memberships_to_calculate else 0.0)
+            else:
+                progress = (state_counts['billed'] / billable
+                    if billable else 0.0)
             values = {
                 'members': billable,
                 'total_amount': run.currency.round(amounts[run.id])
                 if run.currency else amounts[run.id],
                 'errors': state_counts['error'],
                 'lines_done': state_counts['billed'],
-                'progress': (state_counts['billed'] / billable
-                    if billable else 0.0),
+                'progress': progress,
                 }
             for name in names:
                 result[name][run.id] = values[name]
@@ -260,7 +280,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         for other in self.search([
                     ('company', '=', self.company.id),
                     ('kind', '=', 'periodic'),
-                    ('state', 'in', ['calculated', 'processing']),
+                    ('state', 'in',
+                        ['calculating', 'calculated', 'processing']),
                     ('id', '!=', self.id),
                     ]):
             if self.overlaps(other):
@@ -286,22 +307,46 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('calculated')
     def calculate(cls, runs):
+        """Calculate the runs; those of more than CALCULATE_PART_SIZE
+        memberships are calculated in parts, a queued task each, and stay
+        calculating until the last part is done"""
         pool = Pool()
+        Line = pool.get('kontingent.billing.line')
         Membership = pool.get('kontingent.membership')
         for run in runs:
             run.check_no_open_run()
+            if run.parts_to_calculate():
+                raise BillingError(gettext(
+                        'kontingent.msg_billing_run_parts_pending',
+                        run=run.rec_name))
             memberships = Membership.search(
                 run.membership_domain(), order=[('id', 'ASC')])
-            run.calculate_lines(memberships)
+            if len(memberships) <= CALCULATE_PART_SIZE:
+                run.calculate_lines(memberships)
+                continue
+            Line.delete(Line.search([('run', '=', run.id)]))
+            run.state = 'calculating'
+            run.memberships_to_calculate = len(memberships)
+            run.save()
+            with Transaction().set_context(queue_name=QUEUE):
+                for part in grouped_slice(
+                        [m.id for m in memberships], CALCULATE_PART_SIZE):
+                    cls.__queue__.calculate_part([run], list(part))
 
     def calculate_lines(self, memberships, progress=None):
         """Replace the lines by one per membership to bill, and work out
         the key figures and the changes since the previous run"""
+        Line = Pool().get('kontingent.billing.line')
+        Line.delete(Line.search([('run', '=', self.id)]))
+        self.add_lines(memberships, progress)
+        self.update_figures()
+
+    def add_lines(self, memberships, progress=None):
+        "Add the line of each of memberships"
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
         Item = pool.get('kontingent.billing.item')
         Membership = pool.get('kontingent.membership')
-        Line.delete(Line.search([('run', '=', self.id)]))
         memo = {}
         with Transaction().set_context(
                 company=self.company.id, _check_access=False):
@@ -320,7 +365,59 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                         for item in line_items])
                 if progress:
                     progress(len(batch))
-        self.update_figures()
+
+    @classmethod
+    def calculate_part(cls, runs, membership_ids):
+        """Add the lines of one part of a run calculating, then queue the
+        check that ends the calculation after the last part
+
+        A part run again adds only the lines still missing, and none for a
+        membership no longer to bill."""
+        pool = Pool()
+        Line = pool.get('kontingent.billing.line')
+        Membership = pool.get('kontingent.membership')
+        run, = runs
+        if run.state != 'calculating':
+            return
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        calculated = set()
+        for sub_ids in grouped_slice(
+                membership_ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*line.select(line.membership,
+                    where=(line.run == run.id)
+                    & fields.SQL_OPERATORS['in'](line.membership,
+                        list(sub_ids))))
+            calculated.update(m for m, in cursor)
+        run.add_lines(Membership.search(run.membership_domain() + [
+                    ('id', 'in',
+                        [i for i in membership_ids if i not in calculated]),
+                    ], order=[('id', 'ASC')]))
+        with Transaction().set_context(queue_name=QUEUE):
+            cls.__queue__.end_calculation(runs)
+
+    @classmethod
+    def end_calculation(cls, runs):
+        """Work out the key figures and changes of the runs calculating
+        whose every part is done, and put them in calculated"""
+        # The last two parts may end at once: one of them ends the run
+        cls.lock(runs)
+        for run in cls.browse(runs):
+            if run.state == 'calculating' and not run.parts_to_calculate():
+                run.update_figures()
+                run.state = 'calculated'
+                run.save()
+
+    def parts_to_calculate(self):
+        "Return the queued tasks of the parts of the run not done yet"
+        Queue = Pool().get('ir.queue')
+        return [t for t in Queue.search([
+                    ('name', '=', QUEUE),
+                    ('finished_at', '=', None),
+                    ])
+            if t.data['model'] == self.__name__
+            and t.data['method'] == 'calculate_part'
+            and self.id in t.data['instances']]
 
     def update_figures(self):
         pool = Pool()
@@ -464,10 +561,11 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             sequences.add(sequence)
         SequenceStrict.lock(list(sequences))
 
-    def invoice_for(self, lines, accounts):
+    def invoice_for(self, lines, accounts, languages=None):
         """Return the invoice of one payer for the billing lines; accounts
         keeps the journals and the accounts and taxes of the products for
-        the next ones, and may hold the payer's receivable account"""
+        the next ones, and may hold the payer's receivable account;
+        languages may hold the payer's language"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
@@ -479,7 +577,11 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             if not journal:
                 journal, = Journal.search([('type', '=', 'revenue')], limit=1)
             accounts[payee] = journal
-        lang = Lang.get(payer.lang.code if payer.lang else None)
+        if languages is not None and payer in languages:
+            lang = languages[payer]
+        else:
+            lang = payer.lang
+        lang = Lang.get(lang.code if lang else None)
         invoice = Invoice(
             company=self.company, type='out', party=payer,
             payment_term_date=self.due_date,
@@ -519,6 +621,24 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                         kontingent_trace=item.trace))
         invoice.lines = invoice_lines
         return invoice
+
+    @staticmethod
+    def payer_languages(payers):
+        """Return the language of each payer as its lang field gives it,
+        reading them all at once"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Party = pool.get('party.party')
+        PartyLang = pool.get('party.party.lang')
+        languages = {}
+        for sub in grouped_slice(payers, backend.MAX_QUERY_PARAMS):
+            for value in PartyLang.search([
+                        ('party', 'in', [p.id for p in sub]),
+                        ], order=[('id', 'ASC')]):
+                languages.setdefault(value.party, value.lang)
+        default = Party.default_lang()
+        default = Lang(default) if default else None
+        return {p: languages.get(p, default) for p in payers}
 
     def receivable_accounts(self, payers):
         """Return the receivable account of each payer as
@@ -706,7 +826,7 @@ class BillingLine(ModelSQL, ModelView):
                 unbilled.append(price_line)
         values['amount'] = sum(
             (l.amount for l in unbilled), Decimal(0))
-        traces = [membership.explain_price([l]) for l in price_lines]
+        traces = [price_trace(membership, l, memo) for l in price_lines]
         values['trace'] = '\n'.join(traces)
         items = [{
                 'product': l.product.id,
@@ -818,8 +938,11 @@ class BillingLine(ModelSQL, ModelView):
             lines = cls.refuse_billed(lines)
             groups = [list(g) for _, g in groupby(
                     lines, key=lambda l: (l.payee.id, l.payer.id))]
-            accounts = run.receivable_accounts({l.payer for l in lines})
-            invoices = [run.invoice_for(group, accounts) for group in groups]
+            payers = {l.payer for l in lines}
+            accounts = run.receivable_accounts(payers)
+            languages = run.payer_languages(payers)
+            invoices = [run.invoice_for(group, accounts, languages)
+                for group in groups]
             Invoice.set_kontingent_kid(invoices)
             # post() adds warnings for staff about taxes, dates and similar
             # invoices: the run has settled those for every line
@@ -858,6 +981,18 @@ def already_billed_message(invoice_lines):
                     f'{l.kontingent_period_start} – {l.kontingent_period_end}'
                     for l in invoice_lines})),
         invoice=invoice_lines[0].invoice.rec_name)
+
+
+def price_trace(membership, price_line, memo):
+    """Return the price explanation of price_line, written once for all
+    the claims priced alike"""
+    key = ('trace', membership.currency.id, price_line.product.id,
+        price_line.period_start, price_line.period_end, price_line.amount,
+        tuple((s.reason, s.rule, tuple(sorted(s.values.items())))
+            for s in price_line.steps))
+    if key not in memo:
+        memo[key] = membership.explain_price([price_line])
+    return memo[key]
 
 
 def price_basis(steps):

@@ -9,11 +9,13 @@ from stdnum.exceptions import (
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.no import fodselsnummer
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice
 
 from .exceptions import BirthDateError, NationalIdentifierError
 from .membership import shown_date
@@ -201,24 +203,40 @@ class Party(metaclass=PoolMeta):
                     '\n\n'.join(texts) or None)
         return result
 
-    def get_member_location(self, name):
-        "Return the subdivision of the address, looked up by postal code"
+    @classmethod
+    def get_member_location(cls, parties, name):
+        """Return the subdivision of each party's address, looked up by
+        postal code for all of them at once"""
         pool = Pool()
         PostalCode = pool.get('country.postal_code')
-        address = self.address_get()
-        if not address:
-            return None
-        if address.subdivision:
-            return address.subdivision.id
-        if address.country and address.postal_code:
-            postal_codes = PostalCode.search([
-                    ('country', '=', address.country.id),
-                    ('postal_code', '=', address.postal_code.strip()),
-                    ('subdivision', '!=', None),
-                    ], limit=1)
-            if postal_codes:
-                postal_code, = postal_codes
-                return postal_code.subdivision.id
+        locations = {}
+        by_postal_code = defaultdict(list)
+        for party in parties:
+            locations[party.id] = None
+            address = party.address_get()
+            if not address:
+                continue
+            if address.subdivision:
+                locations[party.id] = address.subdivision.id
+            elif address.country and address.postal_code:
+                key = (address.country.id, address.postal_code.strip())
+                by_postal_code[key].append(party.id)
+        subdivisions = {}
+        for keys in grouped_slice(
+                list(by_postal_code), backend.MAX_QUERY_PARAMS // 2):
+            keys = list(keys)
+            for postal_code in PostalCode.search([
+                        ('country', 'in', list({c for c, _ in keys})),
+                        ('postal_code', 'in', list({p for _, p in keys})),
+                        ('subdivision', '!=', None),
+                        ]):
+                subdivisions.setdefault(
+                    (postal_code.country.id, postal_code.postal_code),
+                    postal_code.subdivision.id)
+        for key, party_ids in by_postal_code.items():
+            for party_id in party_ids:
+                locations[party_id] = subdivisions.get(key)
+        return locations
 
     @property
     def national_identifier(self):

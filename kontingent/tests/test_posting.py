@@ -56,6 +56,9 @@ class BulkPostingTestCase(unittest.TestCase):
                     groups = [list(g) for _, g in groupby(
                             lines, key=lambda l: (l.payee.id, l.payer.id))]
                     self.assertGreater(len(groups), 3)
+                    payers = {g[0].payer for g in groups}
+                    self.assertEqual(run.payer_languages(payers),
+                        {p: p.lang for p in payers})
 
                     tryton = [run.invoice_for(g, {}) for g in groups]
                     for invoice in tryton:
