@@ -430,8 +430,9 @@ def baseline(options):
         '--members', str(options.baseline_members)]
     if options.database_uri != 'sqlite://':
         command += ['--database-uri', options.database_uri]
+    # Its errors go to the terminal with the bench's own
     output = subprocess.run(
-        command, check=True, capture_output=True, text=True).stdout
+        command, check=True, stdout=subprocess.PIPE, text=True).stdout
     print(output, end='')
     return float(re.search(r'invoices_per_s=([\d.]+)', output).group(1))
 

@@ -5,6 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 from itertools import groupby
 
+from sql import Null
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
@@ -18,7 +19,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import BillingError, PriceError
-from .posting import insert_rows, post_claims, update_rows
+from .posting import (
+    insert_rows, post_claims, save_claims, update_rows, update_values)
 
 # Lines billed per transaction: a few hundred keeps Tryton's prefetch cheap
 # and a crash costs little work; one payer's claims never straddle a batch.
@@ -37,13 +39,14 @@ STATES = {
     }
 
 
-def in_batches(lines, size=None):
-    """Yield lists of about size lines, keeping each payer's lines of one
-    payee together so that the payer gets one invoice"""
+def in_batches(rows, size=None):
+    """Yield lists of the ids of about size lines, from rows of line id,
+    payee and payer in that order, keeping each payer's lines of one payee
+    together so that the payer gets one invoice"""
     size = size or BATCH_SIZE
     batch = []
-    for _, group in groupby(lines, key=lambda l: (l.payee.id, l.payer.id)):
-        group = list(group)
+    for _, group in groupby(rows, key=lambda r: r[1:]):
+        group = [r[0] for r in group]
         if batch and len(batch) + len(group) > size:
             yield batch
             batch = []
@@ -458,35 +461,42 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def confirm(cls, runs):
-        """Bill the lines in batches, one ir.queue task each; confirming a
-        run that stopped half-way bills exactly the lines still to bill"""
+        """Bill the lines in batches, one ir.queue task each, by as many
+        workers as there are; confirming a run that stopped half-way bills
+        exactly the lines still to bill"""
         runs = cls.start_processing(runs)
         cls.finish(runs)
-        runs = [r for r in runs if r.state == 'processing']
-        if runs:
-            with Transaction().set_context(queue_name=QUEUE):
-                cls.__queue__.bill_next_batch(runs)
+        with Transaction().set_context(queue_name=QUEUE):
+            for run in runs:
+                if run.state != 'processing':
+                    continue
+                for line_ids in in_batches(run.lines_to_bill()):
+                    cls.__queue__.make_claims([run], line_ids)
+                # What a stopped run claimed but did not post
+                cls.__queue__.post_claims([run])
 
     @classmethod
-    def bill_next_batch(cls, runs):
-        """Bill the next batch of each run still processing and queue the
-        batch after it
+    def make_claims(cls, runs, line_ids):
+        "Make the draft claims of the lines and queue their posting"
+        Line = Pool().get('kontingent.billing.line')
+        if Line.make_claims(Line.browse(line_ids)):
+            with Transaction().set_context(queue_name=QUEUE):
+                cls.__queue__.post_claims(runs)
+
+    @classmethod
+    def post_claims(cls, runs):
+        """Number and post the claims made for the runs and mark done the
+        runs with nothing left to bill
 
         The gapless invoice and move numbers of a fiscal year take one
-        writer at a time, and Tryton takes their locks without waiting: the
-        batches of a run follow one another rather than fail on each
-        other's locks.
+        writer at a time: the claims are made by many transactions at once,
+        and numbered and posted by one at a time, with a few updates.
         """
-        pool = Pool()
-        Line = pool.get('kontingent.billing.line')
+        Line = Pool().get('kontingent.billing.line')
         for run in runs:
             if run.state == 'processing':
-                Line.bill(run.next_batch())
+                Line.post_claims(run)
         cls.finish(runs)
-        runs = [r for r in cls.browse(runs) if r.state == 'processing']
-        if runs:
-            with Transaction().set_context(queue_name=QUEUE):
-                cls.__queue__.bill_next_batch(runs)
 
     @classmethod
     def start_processing(cls, runs):
@@ -498,35 +508,23 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         cls.write(runs, {'state': 'processing'})
         return runs
 
-    def lines_to_bill(self, limit=None):
-        """Return the ids of the lines to bill, each payer's lines of one
-        payee together, the first limit and the rest of the last payer's"""
+    def lines_to_bill(self):
+        """Return the rows of id, payee and payer of the lines to bill that
+        have no claim yet, each payer's lines of one payee together"""
         pool = Pool()
         Line = pool.get('kontingent.billing.line')
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
-        to_bill = (line.run == self.id) & (line.state == 'to_bill')
-        order = [line.payee.asc, line.payer.asc, line.id.asc]
         cursor.execute(*line.select(line.id, line.payee, line.payer,
-                where=to_bill, order_by=order, limit=limit))
-        rows = cursor.fetchall()
-        if limit and len(rows) == limit:
-            last, payee, payer = rows[-1]
-            cursor.execute(*line.select(line.id, line.payee, line.payer,
-                    where=to_bill & (line.payee == payee)
-                    & (line.payer == payer) & (line.id > last),
-                    order_by=order))
-            rows += cursor.fetchall()
-        return [r[0] for r in rows]
-
-    def next_batch(self):
-        "Return about BATCH_SIZE lines to bill, keeping payers together"
-        Line = Pool().get('kontingent.billing.line')
-        return Line.browse(self.lines_to_bill(limit=BATCH_SIZE))
+                where=(line.run == self.id) & (line.state == 'to_bill')
+                & (line.invoice == Null),
+                order_by=[line.payee.asc, line.payer.asc, line.id.asc]))
+        return cursor.fetchall()
 
     def batches(self):
+        "Return the lines to bill in batches of about BATCH_SIZE"
         Line = Pool().get('kontingent.billing.line')
-        return list(in_batches(Line.browse(self.lines_to_bill())))
+        return [Line.browse(ids) for ids in in_batches(self.lines_to_bill())]
 
     @classmethod
     def finish(cls, runs):
@@ -540,6 +538,15 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                     ], limit=1)]
         if finished:
             cls.write(finished, {'state': 'done'})
+
+    def billing_context(self):
+        """The context of billing the run: records read in it see the
+        company's accounts and prices; post() adds warnings for staff about
+        taxes, dates and similar invoices, which the run has settled for
+        every line"""
+        return Transaction().set_context(
+            company=self.company.id, _check_access=False,
+            _skip_warnings=True)
 
     def lock_sequences(self, payees):
         """Lock the sequences that number the run's invoices and moves
@@ -910,12 +917,26 @@ class BillingLine(ModelSQL, ModelView):
 
     @classmethod
     def bill(cls, lines):
-        """Create and post one invoice per payer and payee for the lines
-        still to bill, in one transaction; return the invoices
+        """Make and post one invoice per payer and payee for the lines
+        still to bill, in one transaction; return the invoices posted"""
+        Run = Pool().get('kontingent.billing.run')
+        lines = cls.make_claims(lines, lock_sequences=True)
+        if not lines:
+            return []
+        run = lines[0].run
+        invoices = cls.post_claims(run)
+        Run.finish([run])
+        return invoices
+
+    @classmethod
+    def make_claims(cls, lines, lock_sequences=False):
+        """Make the draft invoice of each payer and payee for the lines
+        still to bill without one; return the lines claimed
 
         Lines billed meanwhile by a resumed run are skipped: the row lock
         keeps two workers apart, the unique claim index keeps two runs
-        apart.
+        apart.  With lock_sequences, the transaction takes the locks that
+        posting the claims needs first.
         """
         pool = Pool()
         Run = pool.get('kontingent.billing.run')
@@ -925,16 +946,15 @@ class BillingLine(ModelSQL, ModelView):
         if backend.name != 'sqlite':
             cls.lock(lines)
         run = Run(cls.read([lines[0].id], ['run'])[0]['run'])
-        # Records read in the run's company see its accounts and prices
-        with Transaction().set_context(
-                company=run.company.id, _check_access=False,
-                _skip_warnings=True):
+        with run.billing_context():
             lines = [l for l in cls.browse([l.id for l in lines])
-                if l.state == 'to_bill' and l.run.state == 'processing']
+                if l.state == 'to_bill' and not l.invoice
+                and l.run.state == 'processing']
             if not lines:
                 return []
             run = lines[0].run
-            run.lock_sequences({l.payee for l in lines})
+            if lock_sequences:
+                run.lock_sequences({l.payee for l in lines})
             lines = cls.refuse_billed(lines)
             groups = [list(g) for _, g in groupby(
                     lines, key=lambda l: (l.payee.id, l.payer.id))]
@@ -944,17 +964,36 @@ class BillingLine(ModelSQL, ModelView):
             invoices = [run.invoice_for(group, accounts, languages)
                 for group in groups]
             Invoice.set_kontingent_kid(invoices)
-            # post() adds warnings for staff about taxes, dates and similar
-            # invoices: the run has settled those for every line
-            invoice_ids = post_claims(invoices)
+            invoice_ids = save_claims(invoices)
             update_rows(cls, 'invoice', {
                     line.id: invoice_id
                     for invoice_id, group in zip(invoice_ids, groups)
-                    for line in group}, state='billed')
-        Run.finish([run])
-        # With their payers as read for billing, not read again
-        return [Invoice(i, party=g[0].payer)
-            for i, g in zip(invoice_ids, groups)]
+                    for line in group})
+        return lines
+
+    @classmethod
+    def post_claims(cls, run):
+        """Number and post the claims made for the run's lines and mark
+        the lines billed; return the invoices"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Unit = pool.get('kontingent.unit')
+        line = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*line.select(line.id, line.invoice, line.payee,
+                where=(line.run == run.id) & (line.state == 'to_bill')
+                & (line.invoice != Null)))
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        with run.billing_context():
+            run.lock_sequences(
+                {Unit(r[2]) if r[2] is not None else None for r in rows})
+            invoices = Invoice.browse(sorted({r[1] for r in rows}))
+            post_claims(invoices)
+            update_values(cls, dict.fromkeys((r[0] for r in rows), {}),
+                state='billed')
+        return invoices
 
     @classmethod
     def refuse_billed(cls, lines):

@@ -490,12 +490,12 @@ class BillingLine(metaclass=PoolMeta):
     __name__ = 'kontingent.billing.line'
 
     @classmethod
-    def bill(cls, lines):
-        """Deliver the invoices of each batch with the batch: a run of many
-        thousand members then never waits for one last huge transaction"""
+    def post_claims(cls, run):
+        """Deliver the invoices as they are posted: a run of many thousand
+        members then never waits for one last huge transaction"""
         pool = Pool()
         Delivery = pool.get('kontingent.invoice.delivery')
-        invoices = super().bill(lines)
+        invoices = super().post_claims(run)
         if invoices:
             Delivery.deliver(invoices)
         return invoices

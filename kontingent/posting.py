@@ -12,6 +12,11 @@ statement per table, with the same values (tests/test_posting.py compares
 them row by row), and the checks of posting are made once per batch: open
 period and journal, usable accounts, balanced moves, numbers from the
 locked strict sequences.  Any other claim takes Tryton's own path.
+
+Saving and posting are two steps: the claims are saved in draft, with
+their moves, by as many transactions at once as there are workers; only
+numbering them takes one transaction at a time, as the gapless sequences
+of invoices and moves allow no other way, and it is a few updates.
 """
 from collections import defaultdict
 from decimal import Decimal
@@ -37,23 +42,43 @@ BOOKKEEPING_COLUMNS = {
     'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 
 
-def post_claims(invoices):
-    """Save and post the draft customer invoices built in memory, those of
-    the billing shape in bulk; return their ids in the same order"""
+def save_claims(invoices):
+    """Save the draft customer invoices built in memory, those of the
+    billing shape in bulk with their moves in draft; return their ids in
+    the same order"""
     pool = Pool()
     Invoice = pool.get('account.invoice')
-    Trigger = pool.get('ir.trigger')
     # Triggers set up by staff run on records created through the ORM
-    if any(Trigger.get_triggers(name, 'create') for name in POSTED_MODELS):
+    if triggered('create'):
         in_bulk = []
     else:
         in_bulk = [i for i in invoices if postable_in_bulk(i)]
-    bulk_ids = dict(zip(map(id, in_bulk), insert_posted(in_bulk)))
+    bulk_ids = dict(zip(map(id, in_bulk), insert_drafts(in_bulk)))
     others = [i for i in invoices if id(i) not in bulk_ids]
-    if others:
-        Invoice.save(others)
-        Invoice._post(others)
+    Invoice.save(others)
     return [bulk_ids.get(id(i)) or i.id for i in invoices]
+
+
+def post_claims(invoices):
+    """Number and post the draft claims saved by save_claims: those saved
+    in bulk in bulk, the others the Tryton way"""
+    Invoice = Pool().get('account.invoice')
+    # Triggers on posting run on records written through the ORM
+    if triggered('write'):
+        in_bulk = []
+    else:
+        in_bulk = [i for i in invoices if i.move]
+    post_drafts(in_bulk)
+    bulk_ids = {i.id for i in in_bulk}
+    others = [i for i in invoices if i.id not in bulk_ids]
+    if others:
+        Invoice._post(others)
+
+
+def triggered(mode):
+    "Whether staff set up triggers on mode of the records posting makes"
+    Trigger = Pool().get('ir.trigger')
+    return any(Trigger.get_triggers(name, mode) for name in POSTED_MODELS)
 
 
 def postable_in_bulk(invoice):
@@ -71,12 +96,13 @@ def postable_in_bulk(invoice):
             for line in invoice.lines))
 
 
-def insert_posted(invoices):
-    "Insert the invoices with their lines and moves posted; return the ids"
+def insert_drafts(invoices):
+    """Insert the invoices in draft with their lines and their moves in
+    draft, as posting them leaves them but for the numbers; return the
+    ids"""
     pool = Pool()
     Invoice = pool.get('account.invoice')
     InvoiceLine = pool.get('account.invoice.line')
-    PaymentMeanRule = pool.get('account.invoice.payment.mean.rule')
     Date = pool.get('ir.date')
     if not invoices:
         return []
@@ -84,7 +110,6 @@ def insert_posted(invoices):
     with Transaction().set_context(company=company.id):
         today = Date.today()
     Invoice.set_kontingent_kid(invoices)
-    number_invoices(invoices, today)
     employee = posting_employee(company)
     tax_identifiers = {}
     invoice_rows, amounts = [], []
@@ -97,16 +122,15 @@ def insert_posted(invoices):
             if invoice.invoice_address else None)
         if country not in tax_identifiers:
             tax_identifiers[country] = invoice.get_tax_identifier()
-        values = invoice.compute_fields({'number'})
-        values.update(
-            state='posted',
-            tax_identifier=tax_identifiers[country],
-            party_tax_identifier=invoice.party.tax_identifier,
-            untaxed_amount_cache=amount,
-            tax_amount_cache=Decimal(0),
-            total_amount_cache=amount,
-            posted_by=employee)
-        invoice_rows.append(values)
+        invoice_rows.append({
+                'sequence_type_cache': 'invoice',
+                'tax_identifier': tax_identifiers[country],
+                'party_tax_identifier': invoice.party.tax_identifier,
+                'untaxed_amount_cache': amount,
+                'tax_amount_cache': Decimal(0),
+                'total_amount_cache': amount,
+                'posted_by': employee,
+                })
     invoice_ids = insert(Invoice, invoices, invoice_rows)
     line_ids = insert(InvoiceLine,
         [l for i in invoices for l in i.lines],
@@ -116,10 +140,50 @@ def insert_posted(invoices):
     move_ids = insert_moves(
         company, invoices, invoice_ids, line_ids, amounts, today)
     update_rows(Invoice, 'move', dict(zip(invoice_ids, move_ids)))
-    posted = Invoice.browse(invoice_ids)
+    return invoice_ids
+
+
+def post_drafts(invoices):
+    """Number and post the draft invoices inserted by insert_drafts with
+    their moves, as Invoice.post does"""
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Move = pool.get('account.move')
+    MoveLine = pool.get('account.move.line')
+    PaymentMeanRule = pool.get('account.invoice.payment.mean.rule')
+    Date = pool.get('ir.date')
+    if not invoices:
+        return
+    company, = {i.company for i in invoices}
+    with Transaction().set_context(company=company.id):
+        today = Date.today()
+    number_invoices(invoices, today)
+    update_values(Invoice, {
+            i.id: {'number': i.number, 'sequence': i.sequence}
+            | i.compute_fields({'number'})
+            for i in invoices}, state='posted')
+    moves = [i.move for i in invoices]
+    for period, journal in {(m.period, m.journal) for m in moves}:
+        MoveLine.check_journal_period_modify(period, journal)
+    by_sequence = defaultdict(list)
+    for move in moves:
+        by_sequence[move.period.move_sequence_used].append(move)
+    numbers = {}
+    for sequence, numbered in by_sequence.items():
+        numbers.update((m.id, {'number': n}) for m, n in zip(
+                numbered, sequence.get_many(len(numbered))))
+    update_values(Move, numbers, post_date=today, state='posted')
+    posted = Invoice.browse([i.id for i in invoices])
     if PaymentMeanRule.search([], limit=1):
         Invoice.set_payment_means(posted)
     Invoice.__queue__.print_invoice(posted)
+
+
+def insert_posted(invoices):
+    "Insert the invoices with their lines and moves posted; return the ids"
+    Invoice = Pool().get('account.invoice')
+    invoice_ids = insert_drafts(invoices)
+    post_drafts(Invoice.browse(invoice_ids))
     return invoice_ids
 
 
@@ -174,7 +238,7 @@ def posting_employee(company):
 
 
 def insert_moves(company, invoices, invoice_ids, line_ids, amounts, today):
-    """Insert the posted moves of the invoices: a credit per invoice line
+    """Insert the moves of the invoices in draft: a credit per invoice line
     and the receivable; return their ids"""
     pool = Pool()
     Move = pool.get('account.move')
@@ -186,15 +250,6 @@ def insert_moves(company, invoices, invoice_ids, line_ids, amounts, today):
         if date not in periods:
             periods[date] = Period.find(company, date=date)
     check_posting_allowed(company, invoices, periods)
-    move_numbers = {}
-    by_sequence = defaultdict(list)
-    for invoice in invoices:
-        period = periods[invoice.accounting_date or invoice.invoice_date]
-        by_sequence[period.move_sequence_used].append(invoice)
-    for sequence, numbered in by_sequence.items():
-        for invoice, number in zip(
-                numbered, sequence.get_many(len(numbered))):
-            move_numbers[id(invoice)] = number
     move_rows = []
     for invoice, invoice_id in zip(invoices, invoice_ids):
         date = invoice.accounting_date or invoice.invoice_date
@@ -203,8 +258,6 @@ def insert_moves(company, invoices, invoice_ids, line_ids, amounts, today):
                 'period': periods[date], 'date': date,
                 'origin': f'account.invoice,{invoice_id}',
                 'description': invoice.description,
-                'number': move_numbers[id(invoice)],
-                'post_date': today, 'state': 'posted',
                 })
     move_ids = insert_rows(Move, move_rows)
     line_rows = []
@@ -326,20 +379,32 @@ def insert(Model, records, extra_values):
 def update_rows(Model, name, values, **constants):
     """Set field name of each record id to values[id], and the constant
     values, with one statement for all, as a later write leaves them"""
+    update_values(
+        Model, {i: {name: v} for i, v in values.items()}, **constants)
+
+
+def update_values(Model, values, **constants):
+    """Set the fields of each record id to the values[id] of them, and the
+    constant values, with one statement for all, as a later write leaves
+    them; every record's values name the same fields"""
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     table = Model.__table__()
-    field = Model._fields[name]
-    columns = [getattr(table, name), table.write_uid, table.write_date]
+    if not values:
+        return
+    names = sorted(next(iter(values.values())))
+    formats = [Model._fields[n].sql_format for n in names]
+    columns = [getattr(table, n) for n in names + list(constants)] + [
+        table.write_uid, table.write_date]
+    fixed = [Model._fields[n].sql_format(v) for n, v in constants.items()]
     for sub_ids in grouped_slice(sorted(values), 500):
         sub_ids = list(sub_ids)
-        value = Case(*((table.id == i, field.sql_format(values[i]))
-                for i in sub_ids))
-        cursor.execute(*table.update(
-                columns + [getattr(table, n) for n in constants],
-                [value, transaction.user, CurrentTimestamp()]
-                + [Model._fields[n].sql_format(v)
-                    for n, v in constants.items()],
+        cases = [Case(*(
+                    (table.id == i, sql_format(values[i][n]))
+                    for i in sub_ids))
+            for n, sql_format in zip(names, formats)]
+        cursor.execute(*table.update(columns,
+                cases + fixed + [transaction.user, CurrentTimestamp()],
                 where=fields.SQL_OPERATORS['in'](table.id, sub_ids)))
     forget(Model, values)
 

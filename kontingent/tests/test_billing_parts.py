@@ -1,6 +1,7 @@
 # This file is part of Kontingent.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Large billing runs calculated in parts, a queued task each"""
+"""Large billing runs calculated in parts and billed in batches, a queued
+task each"""
 import datetime
 import math
 import unittest
@@ -18,13 +19,13 @@ DATE = datetime.date(2026, 11, 25)
 PART_SIZE = 4
 
 
-def queued_parts():
+def queued(method):
     Queue = Pool().get('ir.queue')
     return [t for t in Queue.search([
                 ('name', '=', billing.QUEUE),
                 ('finished_at', '=', None),
                 ], order=[('id', 'ASC')])
-        if t.data['method'] == 'calculate_part']
+        if t.data['method'] == method]
 
 
 def run_queued_tasks():
@@ -84,7 +85,7 @@ class CalculationInPartsTestCase(unittest.TestCase):
             self.assertEqual(run.lines, ())
             to_calculate = run.memberships_to_calculate
             self.assertGreater(to_calculate, 2 * PART_SIZE)
-            parts = queued_parts()
+            parts = queued('calculate_part')
             self.assertEqual(
                 len(parts), math.ceil(to_calculate / PART_SIZE))
 
@@ -135,3 +136,72 @@ class CalculationInPartsTestCase(unittest.TestCase):
             self.assertEqual(run.state, 'calculating')
             run_queued_tasks()
         self.assertEqual(Run(run.id).state, 'calculated')
+
+
+class BillingInBatchesTestCase(unittest.TestCase):
+    "Claims made by many batches at once, numbered and posted one at a time"
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('kontingent')
+
+    @with_transaction()
+    def test_claims_made_then_posted(self):
+        """Claims made but not posted when the workers stop are posted when
+        the run is confirmed again, and no line is claimed twice"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('kontingent.billing.line')
+        Run = pool.get('kontingent.billing.run')
+        build(DATE, members=20, households=8, seed=3)
+        run = CalculationInPartsTestCase.new_run(self, 'DF')
+
+        with patch.object(billing, 'BATCH_SIZE', 2), \
+                Transaction().set_context(company=run.company.id):
+            Run.calculate([run])
+            Run.confirm([run])
+            batches = queued('make_claims')
+            self.assertGreater(len(batches), 3)
+            self.assertEqual(len(queued('post_claims')), 1)
+            for task in batches[:2]:
+                task.run()
+            claimed = Line.search([
+                    ('run', '=', run.id), ('invoice', '!=', None)])
+            self.assertTrue(claimed)
+            self.assertEqual({l.state for l in claimed}, {'to_bill'})
+            drafts = {l.invoice for l in claimed}
+            self.assertEqual({i.state for i in drafts}, {'draft'})
+            self.assertEqual({i.move.state for i in drafts}, {'draft'})
+            self.assertEqual({i.number for i in drafts}, {None})
+            self.assertTrue(all(i.kontingent_kid for i in drafts))
+            self.assertEqual(Run(run.id).lines_done, 0)
+            self.assertEqual(Line.make_claims(claimed), [])
+
+            # The workers stop here; staff confirm the run again
+            Queue = pool.get('ir.queue')
+            Queue.delete(Queue.search([('name', '=', billing.QUEUE)]))
+            Run.confirm([Run(run.id)])
+            queued_lines = {i for t in queued('make_claims')
+                for i in t.data['args'][0]}
+            self.assertFalse(queued_lines & {l.id for l in claimed})
+            run_queued_tasks()
+
+        run = Run(run.id)
+        self.assertEqual(run.state, 'done')
+        self.assertNotIn('to_bill', {l.state for l in run.lines})
+        billed = [l for l in run.lines if l.state == 'billed']
+        invoices = Invoice.search([('kontingent_billing_run', '=', run.id)])
+        self.assertEqual(set(invoices), {l.invoice for l in billed})
+        self.assertEqual(
+            len(invoices), len({(l.payee, l.payer) for l in billed}))
+        self.assertTrue(drafts <= set(invoices))
+        self.assertEqual({i.state for i in invoices}, {'posted'})
+        self.assertEqual({i.move.state for i in invoices}, {'posted'})
+        for field in ['number', 'kontingent_kid']:
+            values = [getattr(i, field) for i in invoices]
+            self.assertTrue(all(values))
+            self.assertEqual(len(set(values)), len(values))
+        moves = [i.move.number for i in invoices]
+        self.assertEqual(len(set(moves)), len(moves))
+        self.assertEqual(sum(i.total_amount for i in invoices),
+            run.total_amount)
