@@ -479,9 +479,10 @@ class BillingRun(Workflow, ModelSQL, ModelView):
     def make_claims(cls, runs, line_ids):
         "Make the draft claims of the lines and queue their posting"
         Line = Pool().get('kontingent.billing.line')
-        if Line.make_claims(Line.browse(line_ids)):
-            with Transaction().set_context(queue_name=QUEUE):
-                cls.__queue__.post_claims(runs)
+        Line.make_claims(Line.browse(line_ids))
+        # Also when every line was refused: posting ends the run
+        with Transaction().set_context(queue_name=QUEUE):
+            cls.__queue__.post_claims(runs)
 
     @classmethod
     def post_claims(cls, runs):
@@ -920,10 +921,10 @@ class BillingLine(ModelSQL, ModelView):
         """Make and post one invoice per payer and payee for the lines
         still to bill, in one transaction; return the invoices posted"""
         Run = Pool().get('kontingent.billing.run')
-        lines = cls.make_claims(lines, lock_sequences=True)
         if not lines:
             return []
         run = lines[0].run
+        cls.make_claims(lines, lock_sequences=True)
         invoices = cls.post_claims(run)
         Run.finish([run])
         return invoices

@@ -103,12 +103,10 @@ def insert_drafts(invoices):
     pool = Pool()
     Invoice = pool.get('account.invoice')
     InvoiceLine = pool.get('account.invoice.line')
-    Date = pool.get('ir.date')
     if not invoices:
         return []
     company, = {i.company for i in invoices}
-    with Transaction().set_context(company=company.id):
-        today = Date.today()
+    today = company_today(company)
     Invoice.set_kontingent_kid(invoices)
     employee = posting_employee(company)
     tax_identifiers = {}
@@ -151,12 +149,10 @@ def post_drafts(invoices):
     Move = pool.get('account.move')
     MoveLine = pool.get('account.move.line')
     PaymentMeanRule = pool.get('account.invoice.payment.mean.rule')
-    Date = pool.get('ir.date')
     if not invoices:
         return
     company, = {i.company for i in invoices}
-    with Transaction().set_context(company=company.id):
-        today = Date.today()
+    today = company_today(company)
     number_invoices(invoices, today)
     update_values(Invoice, {
             i.id: {'number': i.number, 'sequence': i.sequence}
@@ -185,6 +181,13 @@ def insert_posted(invoices):
     invoice_ids = insert_drafts(invoices)
     post_drafts(Invoice.browse(invoice_ids))
     return invoice_ids
+
+
+def company_today(company):
+    "The date posting records: today where the company is"
+    Date = Pool().get('ir.date')
+    with Transaction().set_context(company=company.id):
+        return Date.today()
 
 
 def number_invoices(invoices, today):
