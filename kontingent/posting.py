@@ -397,6 +397,11 @@ def update_values(Model, values, **constants):
         return
     names = sorted(next(iter(values.values())))
     formats = [Model._fields[n].sql_format for n in names]
+    # PostgreSQL types a CASE of NULLs only as text
+    sql_types = [
+        transaction.database.sql_type(Model._fields[n]._sql_type).base
+        if backend.name == 'postgresql' else None
+        for n in names]
     columns = [getattr(table, n) for n in names + list(constants)] + [
         table.write_uid, table.write_date]
     fixed = [Model._fields[n].sql_format(v) for n, v in constants.items()]
@@ -406,6 +411,7 @@ def update_values(Model, values, **constants):
                     (table.id == i, sql_format(values[i][n]))
                     for i in sub_ids))
             for n, sql_format in zip(names, formats)]
+        cases = [Cast(c, t) if t else c for c, t in zip(cases, sql_types)]
         cursor.execute(*table.update(columns,
                 cases + fixed + [transaction.user, CurrentTimestamp()],
                 where=fields.SQL_OPERATORS['in'](table.id, sub_ids)))
