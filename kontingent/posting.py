@@ -175,14 +175,6 @@ def post_drafts(invoices):
     Invoice.__queue__.print_invoice(posted)
 
 
-def insert_posted(invoices):
-    "Insert the invoices with their lines and moves posted; return the ids"
-    Invoice = Pool().get('account.invoice')
-    invoice_ids = insert_drafts(invoices)
-    post_drafts(Invoice.browse(invoice_ids))
-    return invoice_ids
-
-
 def company_today(company):
     "The date posting records: today where the company is"
     Date = Pool().get('ir.date')
