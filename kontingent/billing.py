@@ -756,8 +756,8 @@ class BillingLine(ModelSQL, ModelView):
             ('id', 'ASC'),
             ]
         table = cls.__table__()
-        # Each batch takes the next lines to bill in this order: without
-        # the index, every batch of a large run sorts all of its lines
+        # Confirming reads the lines to bill in this order, and every
+        # posting task finds a run's claimed lines among those to bill
         cls._sql_indexes.add(Index(table,
                 (table.run, Index.Equality()),
                 (table.payee, Index.Range()),
